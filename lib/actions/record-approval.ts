@@ -1,0 +1,176 @@
+import { appendAuditEvent } from "@/lib/audit/append";
+import { ApprovalExpired, ActionStateConflict, Forbidden, PolicyDenied, SeparationOfDutiesViolation, ValidationFailed } from "@/lib/errors";
+import { addSeconds } from "@/lib/time/clock";
+import { formatIsoDuration } from "@/lib/time/duration";
+import { ACTION_CATALOGUE, type ActionKind } from "./catalogue";
+import { actorRef, type ServiceContext } from "./context";
+import { lockAction, type LockedAction } from "./lock-action";
+import { decideAndRecord } from "./policy-check";
+import { loadActionView, type ActionView } from "./read-action";
+import type { ApprovalBody } from "./schemas";
+import { transitionAction } from "./transition";
+
+export interface ApprovalResult {
+  action: ActionView;
+  /** False when this person had already approved in this round (the request was a no-op). */
+  recorded: boolean;
+  grantId: string | null;
+}
+
+/** Separation of duties, checked in code as well as in policy (defence in depth). */
+function assertIndependent(action: LockedAction, user: { id: string; email: string }, decision: ApprovalBody["decision"]): { isProposer: boolean; ownsProposingWorkload: boolean } {
+  const isProposer = action.requestedByUserId === user.id;
+  const ownsProposingWorkload = action.ownerEmail !== null && action.ownerEmail.toLowerCase() === user.email.toLowerCase();
+  if (isProposer) throw new SeparationOfDutiesViolation("you proposed this action, so you cannot decide on it", { actionId: action.id });
+  // The owner may still reject: stopping a containment step needs no independence.
+  if (ownsProposingWorkload && decision === "approve") {
+    throw new SeparationOfDutiesViolation("you own the workload that proposed this action, so you do not count as an independent approver", { actionId: action.id });
+  }
+  return { isProposer, ownsProposingWorkload };
+}
+
+function policyTarget(action: LockedAction) {
+  return {
+    actionId: action.id,
+    incidentId: action.incidentId,
+    kind: action.kind,
+    risk: action.risk,
+    domainName: action.domainName,
+    incidentSeverity: action.incidentSeverity,
+    reversible: action.reversible,
+  };
+}
+
+function checkWindows(action: LockedAction, body: Extract<ApprovalBody, { decision: "approve" }>, maxWindow: number) {
+  if (body.executionWindow > maxWindow) {
+    throw new ValidationFailed(`execution window ${formatIsoDuration(body.executionWindow)} exceeds the maximum ${formatIsoDuration(maxWindow)} allowed by policy`, [
+      { pointer: "/executionWindow", message: `at most ${formatIsoDuration(maxWindow)}` },
+    ]);
+  }
+  if (body.effectDuration === undefined) return;
+  const spec = ACTION_CATALOGUE[action.kind as ActionKind];
+  if (!spec.reversible) throw new ValidationFailed(`${action.kind} is not reversible, so it takes no effect duration`, [{ pointer: "/effectDuration", message: "not reversible" }]);
+  if (body.effectDuration > spec.maxEffectDurationSeconds) {
+    throw new ValidationFailed(`effect duration ${formatIsoDuration(body.effectDuration)} exceeds the maximum ${formatIsoDuration(spec.maxEffectDurationSeconds)}`, [
+      { pointer: "/effectDuration", message: `at most ${formatIsoDuration(spec.maxEffectDurationSeconds)}` },
+    ]);
+  }
+}
+
+/**
+ * Records a person's approve or reject decision. Runs under the action's row lock: checks
+ * the state and the decision deadline, separation of duties, and policy; counts distinct
+ * approvers of the current round; and when enough have approved, moves the action to
+ * `approved` and mints its grant in the same transaction.
+ */
+export async function recordApproval(context: ServiceContext, actionId: string, body: ApprovalBody): Promise<ApprovalResult> {
+  if (context.actor.type !== "person") throw new Forbidden("only a person can approve or reject an action");
+  const user = context.actor.user;
+
+  const outcome = await context.db.$transaction(async (tx) => {
+    const action = await lockAction(tx, actionId);
+    if (action.state !== "pending") {
+      throw new ActionStateConflict(`action ${action.id} is ${action.state}, not pending, so it takes no decision`, { actionId: action.id, state: action.state });
+    }
+    const now = context.clock.now();
+    if (now.getTime() >= action.decisionDeadline.getTime()) {
+      throw new ApprovalExpired(`the decision deadline of action ${action.id} passed at ${action.decisionDeadline.toISOString()}`, { actionId: action.id, decisionDeadline: action.decisionDeadline.toISOString() });
+    }
+    const independence = assertIndependent(action, user, body.decision);
+
+    const round = await currentRound(tx, action.id);
+    const already = await tx.approval.findUnique({ where: { actionId_round_approverId: { actionId: action.id, round, approverId: user.id } } });
+    if (already) return { recorded: false, grantId: null, denied: null };
+
+    // Windows are checked against the maximum fixed at proposal before policy runs, so an
+    // approver gets a 422 that names the limit; policy checks the window again below.
+    if (body.decision === "approve") checkWindows(action, body, action.maxExecutionWindowSeconds);
+    const operation = body.decision === "approve" ? "approve" : "reject";
+    const decision = await decideAndRecord(tx, context, operation, policyTarget(action), {
+      ...independence,
+      requestedExecutionWindowSeconds: body.decision === "approve" ? body.executionWindow : 0,
+    });
+    // A denied decision is kept (its audit event included); the caller gets PolicyDenied.
+    if (decision.effect === "deny") return { recorded: false, grantId: null, denied: decision };
+
+    await tx.approval.create({
+      data: {
+        actionId: action.id,
+        approverId: user.id,
+        decision: body.decision,
+        reason: body.reason,
+        executionWindowSeconds: body.decision === "approve" ? body.executionWindow : null,
+        effectDurationSeconds: body.decision === "approve" ? (body.effectDuration ?? null) : null,
+        policyDecisionId: decision.id,
+        round,
+        createdAt: now,
+      },
+    });
+    await appendAuditEvent(tx, {
+      occurredAt: now,
+      actor: actorRef(context.actor),
+      eventType: "approval.recorded",
+      actionId: action.id,
+      incidentId: action.incidentId,
+      domain: action.domainName,
+      correlationId: context.correlationId ?? context.requestId,
+      payload: {
+        decision: body.decision,
+        reason: body.reason,
+        round,
+        via: context.actor.type === "person" ? context.actor.via : null,
+        ...(body.decision === "approve" ? { executionWindow: formatIsoDuration(body.executionWindow), effectDuration: body.effectDuration === undefined ? null : formatIsoDuration(body.effectDuration) } : {}),
+      },
+    });
+
+    if (body.decision === "reject") {
+      await transitionAction(tx, context, action, "rejected", { reason: body.reason });
+      return { recorded: true, grantId: null, denied: null };
+    }
+
+    const approvals = await tx.approval.findMany({ where: { actionId: action.id, round, decision: "approve" } });
+    const required = Math.max(action.requiredApprovals, decision.requiredApprovals);
+    if (approvals.length < required) return { recorded: true, grantId: null, denied: null };
+
+    // The grant lives for the shortest window any approver of this round chose.
+    const window = Math.min(...approvals.map((approval) => approval.executionWindowSeconds ?? body.executionWindow));
+    const effectDuration = body.effectDuration ?? action.effectDurationSeconds;
+    await transitionAction(tx, context, action, "approved", {
+      data: { effectDurationSeconds: effectDuration, requiredApprovals: required },
+      payload: { approvers: approvals.map((approval) => approval.approverId) },
+    });
+    const grant = await tx.grant.create({
+      data: {
+        actionId: action.id,
+        domainId: action.domainId,
+        targetIdentity: action.targetIdentity,
+        planHash: action.planHash,
+        policyDecisionId: decision.id,
+        expiresAt: addSeconds(now, window),
+        createdAt: now,
+      },
+    });
+    await appendAuditEvent(tx, {
+      occurredAt: now,
+      actor: { type: "system", id: "cordon" },
+      eventType: "grant.minted",
+      actionId: action.id,
+      incidentId: action.incidentId,
+      domain: action.domainName,
+      correlationId: context.correlationId ?? context.requestId,
+      payload: { grantId: grant.id, planHash: action.planHash, expiresAt: grant.expiresAt.toISOString(), executionWindow: formatIsoDuration(window) },
+    });
+    return { recorded: true, grantId: grant.id, denied: null };
+  });
+
+  if (outcome.denied) {
+    throw new PolicyDenied(outcome.denied.reasons.join(" ") || "policy denies this decision", { actionId, policies: outcome.denied.determiningPolicies });
+  }
+  return { action: await loadActionView(context.db, actionId), recorded: outcome.recorded, grantId: outcome.grantId };
+}
+
+/** Approvals are counted per round; a drift that returns the action to pending starts a new one. */
+async function currentRound(tx: Parameters<typeof lockAction>[0], actionId: string): Promise<number> {
+  const drifts = await tx.auditEvent.count({ where: { actionId, eventType: "action.drifted" } });
+  return drifts;
+}

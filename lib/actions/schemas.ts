@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { ZIsoDuration } from "@/lib/time/duration";
+import { ZActionKind } from "./catalogue";
+
+/** An http(s) URL; other schemes (javascript:, data:, file:) are rejected so the console can link it. */
+export const ZHttpUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" || url.protocol === "http:";
+    } catch {
+      return false;
+    }
+  }, "must be an http or https URL");
+
+export const ZTarget = z
+  .object({
+    /** Domain name as registered in Cordon. */
+    domain: z.string().min(1).max(128),
+    /** Immutable id of the identity in its domain (role OID, SCIM id, OAuth client id). */
+    identity: z.string().min(1).max(512),
+    /** Optional narrower object: a token id, a group id. */
+    resource: z.string().min(1).max(512).optional(),
+    /** Human-readable name shown beside the identity; defaults to the identity. */
+    displayName: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+
+export const ZEvidenceItem = z
+  .object({
+    title: z.string().min(1).max(200),
+    detail: z.string().max(4000).optional(),
+    url: ZHttpUrl.optional(),
+    observedAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+/** Body of `POST /api/v1/actions`. */
+export const ZProposeActionBody = z
+  .object({
+    kind: ZActionKind,
+    target: ZTarget,
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    incidentId: z.uuid(),
+    justification: z.string().trim().min(1).max(4000),
+    evidence: z.array(ZEvidenceItem).max(50).optional(),
+    /** Clock 1: how long the proposal waits for a decision, ISO 8601 (`PT30M`). */
+    decisionDeadline: ZIsoDuration.optional(),
+    /** Clock 3: how long a reversible containment lasts before it reverts, ISO 8601 (`PT4H`). */
+    effectDuration: ZIsoDuration.optional(),
+  })
+  .strict();
+export type ProposeActionBody = z.infer<typeof ZProposeActionBody>;
+export type ProposeActionInput = z.input<typeof ZProposeActionBody>;
+
+/** Body of `POST /api/v1/actions/{id}/approvals`. */
+export const ZApprovalBody = z.discriminatedUnion("decision", [
+  z
+    .object({
+      decision: z.literal("approve"),
+      /** Clock 2: how long the grant stays valid after the last approval, ISO 8601 (`PT15M`). */
+      executionWindow: ZIsoDuration,
+      /** Clock 3, for reversible kinds: overrides the proposal's effect duration. */
+      effectDuration: ZIsoDuration.optional(),
+      reason: z.string().trim().max(2000).default(""),
+    })
+    .strict(),
+  z
+    .object({
+      decision: z.literal("reject"),
+      reason: z.string().trim().min(1, "a reason is required to reject").max(2000),
+    })
+    .strict(),
+]);
+export type ApprovalBody = z.infer<typeof ZApprovalBody>;
+
+/** Body of `POST /api/v1/incidents`. */
+export const ZIncidentBody = z
+  .object({
+    externalId: z.string().trim().min(1).max(200),
+    title: z.string().trim().min(1).max(300),
+    severity: z.enum(["low", "medium", "high", "critical"]),
+    summary: z.string().max(10_000),
+    source: z.string().max(200).optional(),
+    links: z.array(z.object({ title: z.string().max(200).optional(), url: ZHttpUrl }).strict()).max(20).optional(),
+  })
+  .strict();
+export type IncidentBody = z.infer<typeof ZIncidentBody>;

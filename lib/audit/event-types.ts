@@ -1,0 +1,36 @@
+/**
+ * Event type names of Cordon's own audit events, one per lifecycle step, plus `domain.event`
+ * for events ingested from identity domains. Names are `<subject>.<past-tense verb>`.
+ */
+export const AuditEventType = {
+  actionProposed: "action.proposed",
+  policyDecided: "policy.decided",
+  actionPending: "action.pending",
+  approvalRecorded: "approval.recorded",
+  actionApproved: "action.approved",
+  actionRejected: "action.rejected",
+  actionCancelled: "action.cancelled",
+  actionExpired: "action.expired",
+  actionDenied: "action.denied",
+  grantMinted: "grant.minted",
+  grantRedeemed: "grant.redeemed",
+  executionStarted: "execution.started",
+  executionApplied: "execution.applied",
+  executionVerified: "execution.verified",
+  executionFailed: "execution.failed",
+  actionDrifted: "action.drifted",
+  actionSucceeded: "action.succeeded",
+  actionFailed: "action.failed",
+  actionReverted: "action.reverted",
+  domainEvent: "domain.event",
+} as const;
+
+export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
+
+export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.values(AuditEventType);
+
+/**
+ * Format every event type name must have: dot-separated lower-case words. Names outside
+ * `AuditEventType` are accepted, so a new feature can add its events without a schema change.
+ */
+export const AUDIT_EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;

@@ -1,0 +1,7 @@
+import { hashCanonical } from "@/lib/util/canonical-json";
+import type { ScopeDiff } from "./types";
+
+/** The stable hash approvers bind a grant to: SHA-256 over the canonical JSON of the diff. */
+export function planHash(diff: ScopeDiff): string {
+  return hashCanonical(diff);
+}

@@ -1,0 +1,2 @@
+export { createScimConnector } from "./connector";
+export { ZScimCredentials, ZScimDomainSettings, type TScimCredentials, type TScimDomainSettings } from "./settings";

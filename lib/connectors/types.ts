@@ -1,0 +1,116 @@
+import type { ActionKind } from "@/lib/actions/catalogue";
+import type { Json } from "@/lib/util/canonical-json";
+
+export const DOMAIN_KINDS = ["postgresql", "oauth2", "scim"] as const;
+export type DomainKind = (typeof DOMAIN_KINDS)[number];
+
+/** What a connector needs to know about the action it plans or applies. */
+export interface ConnectorAction {
+  id: string;
+  kind: ActionKind;
+  target: { domain: string; identity: string; resource?: string | null };
+  parameters: Record<string, Json>;
+}
+
+/** One affected object: every attribute that changes, before and after. */
+export interface ScopeDiffObject {
+  type: string;
+  id: string;
+  displayName?: string;
+  before: Record<string, Json>;
+  after: Record<string, Json>;
+}
+
+/** Something that depends on the target and is affected by the change. */
+export interface BlastRadiusEntry {
+  type: string;
+  id: string;
+  description: string;
+}
+
+export interface ScopeDiff {
+  objects: ScopeDiffObject[];
+  blastRadius: BlastRadiusEntry[];
+}
+
+/** An id the domain itself assigned (request id, event id, token jti), for correlation. */
+export interface DomainReference {
+  type: string;
+  value: string;
+}
+
+export interface Plan {
+  diff: ScopeDiff;
+  /** SHA-256 over the canonical JSON of `diff`; see `planHash`. */
+  hash: string;
+  /** Domain state a revert restores; part of the diff's `before`, kept separately for clarity. */
+  revertState: Record<string, Json> | null;
+  references: DomainReference[];
+}
+
+/** A one-time secret produced by apply (a rotated password); never stored or logged by Cordon. */
+export interface DeliveredSecret {
+  label: string;
+  value: string;
+}
+
+export interface ApplyResult {
+  outcome: "applied" | "already_in_effect";
+  detail: string;
+  references: DomainReference[];
+  secret?: DeliveredSecret;
+}
+
+export interface VerifyResult {
+  verified: boolean;
+  detail: string;
+  references: DomainReference[];
+}
+
+/** The grant the executor redeemed; connectors receive it to bind the call to one plan. */
+export interface GrantForApply {
+  id: string;
+  actionId: string;
+  planHash: string;
+  expiresAt: Date;
+}
+
+export interface CredentialRequirement {
+  privilege: string;
+  reason: string;
+}
+
+export interface ConnectorCallContext {
+  /** Aborts the domain call when the executor's per-call timeout passes. */
+  signal: AbortSignal;
+  /** Idempotency key of this execution attempt, passed to domains that accept one. */
+  idempotencyKey?: string;
+}
+
+export interface Connector {
+  readonly kind: DomainKind;
+  readonly supportedKinds: readonly ActionKind[];
+  plan(action: ConnectorAction, context: ConnectorCallContext): Promise<Plan>;
+  apply(action: ConnectorAction, grant: GrantForApply, context: ConnectorCallContext): Promise<ApplyResult>;
+  verify(action: ConnectorAction, context: ConnectorCallContext): Promise<VerifyResult>;
+  /** Restores the state recorded in the plan; only for reversible kinds. */
+  revert(action: ConnectorAction, plan: Plan, context: ConnectorCallContext): Promise<ApplyResult>;
+  describeCredentials(): CredentialRequirement[];
+  close?(): Promise<void>;
+}
+
+/**
+ * A failure reported by a domain. `transient` errors (timeouts, 5xx, connection resets) are
+ * retried with backoff; permanent ones fail the action with `message`, which must never
+ * contain a credential.
+ */
+export class ConnectorError extends Error {
+  override readonly name = "ConnectorError";
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    readonly references: DomainReference[] = [],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Cordon's domain errors. Each carries a stable `code`; lib/http/problem.ts maps codes to
+ * HTTP statuses in one table. Messages are safe to show: they never contain a secret.
+ */
+export abstract class CordonError extends Error {
+  abstract readonly code: string;
+  /** Extra members for the problem+json body (ids, limits); never secrets. */
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** The request is well-formed JSON but a value is not acceptable (422). */
+export class ValidationFailed extends CordonError {
+  readonly code = "validation_failed";
+  constructor(
+    message: string,
+    readonly errors: { pointer: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFound extends CordonError {
+  readonly code = "not_found";
+}
+
+export class Unauthenticated extends CordonError {
+  readonly code = "unauthenticated";
+}
+
+export class Forbidden extends CordonError {
+  readonly code = "forbidden";
+}
+
+/** Policy-as-code denied the request; `details.policies` names the policies that decided. */
+export class PolicyDenied extends CordonError {
+  readonly code = "policy_denied";
+}
+
+/** The person proposed the action, or owns the workload that proposed it. */
+export class SeparationOfDutiesViolation extends CordonError {
+  readonly code = "separation_of_duties";
+}
+
+/** The action is not in the state the request expects, or another request changed it first. */
+export class ActionStateConflict extends CordonError {
+  readonly code = "action_state_conflict";
+}
+
+/** An open action of the same kind on the same target already exists. */
+export class OpenActionExists extends CordonError {
+  readonly code = "open_action_exists";
+}
+
+/** The same Idempotency-Key was used with a different request body. */
+export class IdempotencyKeyReused extends CordonError {
+  readonly code = "idempotency_key_reused";
+}
+
+/** The decision deadline passed before this decision arrived. */
+export class ApprovalExpired extends CordonError {
+  readonly code = "approval_expired";
+}
+
+/** The execution window closed before the grant was redeemed. */
+export class GrantExpired extends CordonError {
+  readonly code = "grant_expired";
+}
+
+export class GrantAlreadyRedeemed extends CordonError {
+  readonly code = "grant_already_redeemed";
+}
+
+export class GrantNotFound extends CordonError {
+  readonly code = "grant_not_found";
+}
+
+/** The plan the executor sees is not the plan the approvers approved. */
+export class PlanHashMismatch extends CordonError {
+  readonly code = "plan_hash_mismatch";
+}
+
+export class RateLimited extends CordonError {
+  readonly code = "rate_limited";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, { retryAfterSeconds });
+  }
+}

@@ -1,0 +1,72 @@
+import { lockAction } from "@/lib/actions/lock-action";
+import { decideAndRecord } from "@/lib/actions/policy-check";
+import { transitionAction } from "@/lib/actions/transition";
+import type { ServiceContext } from "@/lib/actions/context";
+import { appendAuditEvent } from "@/lib/audit/append";
+import { ActionStateConflict, GrantAlreadyRedeemed, GrantExpired, GrantNotFound, PlanHashMismatch, PolicyDenied } from "@/lib/errors";
+
+export interface RedeemedGrant {
+  id: string;
+  actionId: string;
+  planHash: string;
+  expiresAt: Date;
+  redeemedAt: Date;
+}
+
+type Outcome = { grant: RedeemedGrant; denied: null } | { grant: null; denied: { reasons: string[]; policies: string[] } };
+
+/**
+ * Consumes the action's grant, once: it must exist, be unredeemed, be inside its execution
+ * window and be bound to `planHash`, the hash of the plan the executor is about to apply.
+ * Policy is evaluated again first, so a policy change since approval stops the action
+ * (the action becomes `denied`). On success the action moves to `executing`.
+ */
+export async function redeemGrant(context: ServiceContext, actionId: string, planHash: string, redeemedBy: string): Promise<RedeemedGrant> {
+  const outcome = await context.db.$transaction(async (tx): Promise<Outcome> => {
+    const action = await lockAction(tx, actionId);
+    const grant = await tx.grant.findFirst({ where: { actionId }, orderBy: { createdAt: "desc" } });
+    if (!grant) throw new GrantNotFound(`action ${actionId} has no grant; it must be approved first`, { actionId });
+    if (grant.redeemedAt) throw new GrantAlreadyRedeemed(`the grant of action ${actionId} was already redeemed at ${grant.redeemedAt.toISOString()}`, { actionId, grantId: grant.id });
+    if (action.state !== "approved") throw new ActionStateConflict(`action ${actionId} is ${action.state}, not approved`, { actionId, state: action.state });
+
+    const now = context.clock.now();
+    if (now.getTime() >= grant.expiresAt.getTime()) {
+      throw new GrantExpired(`the execution window of action ${actionId} closed at ${grant.expiresAt.toISOString()}`, { actionId, grantId: grant.id, expiresAt: grant.expiresAt.toISOString() });
+    }
+    if (grant.planHash !== planHash || action.planHash !== planHash) {
+      throw new PlanHashMismatch(`the plan to execute does not match the plan approved for action ${actionId}`, { actionId, grantId: grant.id });
+    }
+
+    const decision = await decideAndRecord(tx, context, "execute", {
+      actionId,
+      incidentId: action.incidentId,
+      kind: action.kind,
+      risk: action.risk,
+      domainName: action.domainName,
+      incidentSeverity: action.incidentSeverity,
+      reversible: action.reversible,
+    });
+    if (decision.effect === "deny") {
+      await transitionAction(tx, context, action, "denied", { reason: `policy denies execution: ${decision.reasons.join(" ")}`.trim() });
+      return { grant: null, denied: { reasons: decision.reasons, policies: decision.determiningPolicies } };
+    }
+
+    const redeemed = await tx.grant.updateMany({ where: { id: grant.id, redeemedAt: null }, data: { redeemedAt: now, redeemedBy } });
+    if (redeemed.count !== 1) throw new GrantAlreadyRedeemed(`the grant of action ${actionId} was already redeemed`, { actionId, grantId: grant.id });
+    await appendAuditEvent(tx, {
+      occurredAt: now,
+      actor: { type: "system", id: redeemedBy },
+      eventType: "grant.redeemed",
+      actionId,
+      incidentId: action.incidentId,
+      domain: action.domainName,
+      correlationId: context.correlationId ?? context.requestId,
+      payload: { grantId: grant.id, planHash },
+    });
+    await transitionAction(tx, context, action, "executing");
+    return { grant: { id: grant.id, actionId, planHash, expiresAt: grant.expiresAt, redeemedAt: now }, denied: null };
+  });
+
+  if (outcome.denied) throw new PolicyDenied(`policy now denies executing action ${actionId}`, { actionId, policies: outcome.denied.policies });
+  return outcome.grant;
+}

@@ -1,0 +1,111 @@
+import { ZodError } from "zod";
+import { CordonError, RateLimited, ValidationFailed } from "@/lib/errors";
+
+/** Errors of the HTTP layer itself, before a request reaches lib/. */
+export class HttpError extends CordonError {
+  constructor(
+    readonly code: "bad_request" | "payload_too_large" | "unsupported_media_type",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The one table from error code to HTTP status. */
+export const STATUS_BY_CODE: Record<string, number> = {
+  bad_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  policy_denied: 403,
+  separation_of_duties: 403,
+  not_found: 404,
+  action_state_conflict: 409,
+  open_action_exists: 409,
+  grant_already_redeemed: 409,
+  grant_not_found: 409,
+  plan_hash_mismatch: 409,
+  approval_expired: 410,
+  grant_expired: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+};
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  410: "Gone",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  code: string;
+  errors?: { pointer: string; message: string }[];
+  [member: string]: unknown;
+}
+
+export function jsonPointer(path: readonly PropertyKey[]): string {
+  return path.map((part) => `/${String(part).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+}
+
+export function zodErrors(error: ZodError, prefix = ""): { pointer: string; message: string }[] {
+  return error.issues.map((issue) => {
+    const pointer = `${prefix}${jsonPointer(issue.path)}`;
+    const keys = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
+    return { pointer: pointer || "/", message: `${issue.message}${keys}` };
+  });
+}
+
+/**
+ * Turns any error into an RFC 9457 problem. Unknown errors become a generic 500 that names
+ * only the request id: their messages may carry internals, so they are logged, never echoed.
+ */
+export function toProblem(error: unknown, requestId: string, instance: string): Problem {
+  const base = { instance, requestId };
+  if (error instanceof ZodError) {
+    const errors = zodErrors(error);
+    const first = errors[0];
+    return { type: "https://cordon.dev/problems/validation_failed", title: TITLES[422]!, status: 422, detail: first ? `${first.pointer}: ${first.message}` : "the request body is invalid", code: "validation_failed", errors, ...base };
+  }
+  if (error instanceof CordonError) {
+    const status = STATUS_BY_CODE[error.code] ?? 500;
+    const problem: Problem = {
+      type: `https://cordon.dev/problems/${error.code}`,
+      title: TITLES[status] ?? "Error",
+      status,
+      detail: error.message,
+      code: error.code,
+      ...error.details,
+      ...base,
+    };
+    if (error instanceof ValidationFailed) problem.errors = error.errors;
+    return problem;
+  }
+  return { type: "about:blank", title: TITLES[500]!, status: 500, detail: `an unexpected error occurred; quote request id ${requestId} when reporting it`, code: "internal_error", ...base };
+}
+
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: { "content-type": "application/problem+json", "cache-control": "no-store", ...headers },
+  });
+}
+
+export function retryAfterHeader(error: unknown): Record<string, string> {
+  return error instanceof RateLimited ? { "retry-after": String(error.retryAfterSeconds) } : {};
+}

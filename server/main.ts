@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import path from "node:path";
+import next from "next";
+import { ConfigError, parseConfig } from "@/lib/config";
+import { readOrCreateSecretFile } from "@/lib/config/secrets";
+import { logger as rootLogger } from "@/lib/log/logger";
+import { buildIfNeeded } from "./build";
+import { openDatabase } from "./database";
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
+
+function fail(message: string): never {
+  process.stderr.write(`cordon: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  rootLogger.level = config.logLevel;
+  const logger = rootLogger;
+
+  const dir = path.resolve(import.meta.dirname, "..");
+  await buildIfNeeded(dir, logger);
+  const database = await openDatabase(config, logger);
+  process.env.NEXTAUTH_URL ??= config.publicUrl;
+  process.env.NEXTAUTH_SECRET ??= await readOrCreateSecretFile(config.dataDir, "session-secret");
+
+  const app = next({ dev: false, dir, hostname: config.host, port: config.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const web = logger.child({ component: "web" });
+
+  const server = http.createServer((request, response) => {
+    const started = process.hrtime.bigint();
+    const offered = request.headers["x-request-id"];
+    const requestId = typeof offered === "string" && REQUEST_ID_PATTERN.test(offered) ? offered : randomUUID();
+    request.headers["x-request-id"] = requestId;
+    response.setHeader("x-request-id", requestId);
+
+    response.on("finish", () => {
+      const url = request.url ?? "/";
+      const pathname = url.split("?")[0] ?? "/";
+      const line = {
+        requestId,
+        method: request.method,
+        path: pathname,
+        status: response.statusCode,
+        durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+      };
+      if (pathname.startsWith("/_next/static/")) web.debug(line, "request");
+      else if (response.statusCode >= 500) web.error(line, "request");
+      else if (response.statusCode >= 400) web.warn(line, "request");
+      else web.info(line, "request");
+    });
+    void handle(request, response);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  web.info({ host: config.host, port: config.port, url: config.publicUrl }, "web server started");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    web.info({ signal }, "stopping web server");
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    web.info("web server stopped");
+    const { stopBackgroundServices } = await import("@/lib/runtime/background");
+    await stopBackgroundServices();
+    await database.embedded?.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof Error && ["ConfigError", "DatabaseUnreachableError", "MigrationError", "PolicyLoadError"].includes(error.name)) {
+    fail(error.message);
+  }
+  rootLogger.fatal({ err: error }, "start-up failed");
+  process.exit(1);
+});
