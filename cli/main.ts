@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAuditCommands } from "./commands/audit";
 import { registerDbCommands } from "./commands/db";
 import { CliError } from "./context";
 
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerDbCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

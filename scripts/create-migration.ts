@@ -29,7 +29,7 @@ export interface CreateMigrationOptions {
   name: string;
   schemaPath: string;
   migrationsDir: string;
-  /** Server the engine connects to; it must allow CREATE DATABASE for the shadow database. */
+  /** Server the engine connects to, which must allow CREATE DATABASE for the shadow database. */
   databaseUrl: string;
   now?: Date;
 }
@@ -41,6 +41,7 @@ export function migrationTimestamp(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
 
+/** Returns `name` when it is a valid migration name, and throws InvalidMigrationNameError otherwise. */
 export function validateMigrationName(name: string | undefined): string {
   if (!name) throw new InvalidMigrationNameError("missing migration name: run `npm run db:migration -- <name>`, for example `npm run db:migration -- add_grants`");
   if (!NAME_PATTERN.test(name)) {
@@ -49,7 +50,7 @@ export function validateMigrationName(name: string | undefined): string {
   return name;
 }
 
-/** Reads the migrations folder; a missing folder or lockfile means this is the first migration. */
+/** Reads the migrations folder. A missing folder or lockfile means this is the first migration. */
 async function readExistingMigrations(migrationsDir: string): Promise<MigrationsList> {
   const existing = await readMigrationsDir(migrationsDir).catch((error: unknown) => {
     if (error instanceof MigrationError && error.migrationName === null && !existsSync(migrationsDir)) return null;
@@ -79,7 +80,7 @@ export async function createMigration(options: CreateMigrationOptions): Promise<
   const directory = `${migrationTimestamp(options.now ?? new Date())}_${name}`;
   const latest = existing.migrations.at(-1)?.name;
   if (latest && latest >= directory) {
-    throw new Error(`new migration ${directory} would not sort after the latest one, ${latest}; check the system clock or wait a second and retry`);
+    throw new Error(`new migration ${directory} would not sort after the latest one, ${latest}. Check the system clock, then retry.`);
   }
 
   const sql = await diffMigrationsToSchema(existing, schemaText, options.databaseUrl);

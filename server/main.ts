@@ -7,6 +7,7 @@ import { readOrCreateSecretFile } from "@/lib/config/secrets";
 import { logger as rootLogger } from "@/lib/log/logger";
 import { buildIfNeeded } from "./build";
 import { openDatabase } from "./database";
+import { currentPolicySet, activePolicyDir } from "@/lib/policy/current";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 
@@ -27,6 +28,9 @@ async function main(): Promise<void> {
   const logger = rootLogger;
 
   const dir = path.resolve(import.meta.dirname, "..");
+  process.env.CORDON_DATA_DIR = config.dataDir;
+  const policies = await currentPolicySet();
+  logger.info({ component: "policy", dir: activePolicyDir(), policies: policies.policies.length }, "policies loaded");
   await buildIfNeeded(dir, logger);
   const database = await openDatabase(config, logger);
   process.env.NEXTAUTH_URL ??= config.publicUrl;

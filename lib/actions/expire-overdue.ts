@@ -1,3 +1,4 @@
+import { auditedTransaction } from "@/lib/audit/trail";
 import type { ServiceContext } from "./context";
 import { lockAction } from "./lock-action";
 import { transitionAction } from "./transition";
@@ -15,7 +16,7 @@ export interface SweepResult {
  */
 export async function expireOverdue(context: ServiceContext, batchSize = 100): Promise<SweepResult> {
   const now = context.clock.now();
-  return context.db.$transaction(async (tx) => {
+  return auditedTransaction(context.db, async (tx) => {
     const undecided = await tx.$queryRaw<{ id: string }[]>`
       SELECT id FROM actions
        WHERE state = 'pending' AND "decisionDeadline" <= ${now}

@@ -287,3 +287,31 @@ describe("expireOverdue", () => {
     expect(stored.stateReason).toBe("the execution window closed before execution");
   });
 });
+
+describe("policy change after approval", () => {
+  test("a forbid added after approval stops execution and denies the action", async () => {
+    const fs = await import("node:fs/promises");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { loadPolicySet } = await import("@/lib/policy/engine");
+    const { POLICY_DIR } = await import("@/tests/support/factories");
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "cordon-policy-"));
+    await fs.cp(POLICY_DIR, dir, { recursive: true });
+    await fs.writeFile(
+      path.join(dir, "freeze.cedar"),
+      `@id("freeze-${domain.name}")\n@description("Changes to this domain are frozen.")\nforbid (principal, action == Cordon::Action::"execute", resource is Cordon::ContainmentAction)\nwhen { resource.domain == "${domain.name}" };\n`,
+    );
+    const frozen = await loadPolicySet(dir);
+    const clock = new ManualClock();
+    const { action } = await propose(clock);
+    await recordApproval(await serviceContext(db.prisma, person(await createUser(db.prisma)), { clock }), action.id, approve());
+
+    const system = await serviceContext(db.prisma, { type: "system", id: "executor" }, { clock, policies: frozen });
+
+    await expect(redeemGrant(system, action.id, action.planHash, "worker-1")).rejects.toMatchObject({ code: "policy_denied" });
+    const stored = await db.prisma.action.findUniqueOrThrow({ where: { id: action.id } });
+    expect(stored.state).toBe("denied");
+    expect(await db.prisma.grant.count({ where: { actionId: action.id, redeemedAt: { not: null } } })).toBe(0);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+});

@@ -1,4 +1,4 @@
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { Db } from "@/lib/db/client";
 import { evaluatePolicy, type PolicyDecision, type PolicyOperation, type PolicyPrincipal } from "@/lib/policy/engine";
 import { actorRef, type Actor, type ServiceContext } from "./context";
@@ -80,7 +80,7 @@ export async function decideAndRecord(
       createdAt: context.clock.now(),
     },
   });
-  await appendAuditEvent(tx, {
+  await recordAudit(tx, {
     occurredAt: context.clock.now(),
     actor,
     eventType: "policy.decided",

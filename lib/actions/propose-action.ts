@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { Plan } from "@/lib/connectors/types";
 import { planHash } from "@/lib/connectors/plan-hash";
 import type { Db } from "@/lib/db/client";
@@ -120,7 +120,7 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
   const openKey = openKeyFor(body.kind, domain.id, body.target.identity, resource);
 
   try {
-    return await context.db.$transaction(async (tx) => {
+    const decision = await auditedTransaction(context.db, async (tx) => {
       if (idempotencyKey) {
         await tx.idempotencyRecord.create({ data: { clientId: idempotencyScope, key: idempotencyKey, requestHash, actionId, createdAt: now } });
       }
@@ -154,7 +154,7 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
           createdAt: now,
         },
       });
-      await appendAuditEvent(tx, {
+      await recordAudit(tx, {
         occurredAt: now,
         actor: actorRef(context.actor),
         eventType: "action.proposed",
@@ -189,8 +189,9 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
       } else {
         await transitionAction(tx, context, snapshot, "denied", { reason: decision.reasons.join(" ") || "denied by policy" });
       }
-      return { action: await loadActionView(tx, actionId), decision, replayed: false };
+      return decision;
     });
+    return { action: await loadActionView(context.db, actionId), decision, replayed: false };
   } catch (error) {
     if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== "P2002") throw error;
     // A concurrent request won the race on the idempotency key or on the target.

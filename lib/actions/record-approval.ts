@@ -1,4 +1,4 @@
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import { ApprovalExpired, ActionStateConflict, Forbidden, PolicyDenied, SeparationOfDutiesViolation, ValidationFailed } from "@/lib/errors";
 import { addSeconds } from "@/lib/time/clock";
 import { formatIsoDuration } from "@/lib/time/duration";
@@ -67,7 +67,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
   if (context.actor.type !== "person") throw new Forbidden("only a person can approve or reject an action");
   const user = context.actor.user;
 
-  const outcome = await context.db.$transaction(async (tx) => {
+  const outcome = await auditedTransaction(context.db, async (tx) => {
     const action = await lockAction(tx, actionId);
     if (action.state !== "pending") {
       throw new ActionStateConflict(`action ${action.id} is ${action.state}, not pending, so it takes no decision`, { actionId: action.id, state: action.state });
@@ -106,7 +106,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
         createdAt: now,
       },
     });
-    await appendAuditEvent(tx, {
+    await recordAudit(tx, {
       occurredAt: now,
       actor: actorRef(context.actor),
       eventType: "approval.recorded",
@@ -150,7 +150,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
         createdAt: now,
       },
     });
-    await appendAuditEvent(tx, {
+    await recordAudit(tx, {
       occurredAt: now,
       actor: { type: "system", id: "cordon" },
       eventType: "grant.minted",

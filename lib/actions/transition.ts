@@ -1,4 +1,4 @@
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client";
 import type { ActionState } from "@/lib/db/generated/enums";
@@ -47,7 +47,7 @@ export async function transitionAction(
     throw new ActionStateConflict(`action ${action.id} was changed by another request; reload it and try again`, { actionId: action.id });
   }
 
-  await appendAuditEvent(tx, {
+  await recordAudit(tx, {
     occurredAt: context.clock.now(),
     actor: actorRef(context.actor),
     eventType: `action.${to}`,

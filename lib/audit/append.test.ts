@@ -116,6 +116,7 @@ describe("appendAuditEvent", () => {
     { name: "NaN in payload", input: event(undefined, { count: Number.NaN }), pointer: "/payload/count" },
     { name: "Date in payload", input: event(undefined, { at: new Date() } as never), pointer: "/payload/at" },
     { name: "undefined array item", input: event(undefined, [1, undefined] as never), pointer: "/payload/1" },
+    { name: "missing payload", input: { ...event(undefined), payload: undefined }, pointer: "/payload" },
   ];
 
   it.each(invalidInputs)("rejects $name", async ({ input, pointer }) => {
@@ -187,7 +188,7 @@ describe("appendAuditEvent chain locks", () => {
     let release!: () => void;
     const locked = new Promise<void>((resolve) => (signalLocked = resolve));
     const released = new Promise<void>((resolve) => (release = resolve));
-    const held = prisma.$transaction(
+    const heldTransaction = prisma.$transaction(
       async (tx) => {
         const record = await appendAuditEvent(tx, event(chainA, { step: "held" }));
         signalLocked();
@@ -215,7 +216,7 @@ describe("appendAuditEvent chain locks", () => {
       release();
     }
 
-    expect((await held).sequence).toBe(2);
+    expect((await heldTransaction).sequence).toBe(2);
     const after = await appendInTransaction(event(chainA, { step: "after the held transaction" }));
     expect(after.sequence).toBe(3);
     expect((await verifyAuditChains(prisma, { chain: chainA })).ok).toBe(true);

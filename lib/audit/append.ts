@@ -15,6 +15,11 @@ export type AuditEventRecord = AuditEvent;
 export interface AppendAuditOptions {
   /** Supplies `occurredAt` for inputs without one; the system clock by default. */
   clock?: Clock;
+  /**
+   * The caller opened the transaction itself (lib/audit/trail.ts does), so the check that
+   * `tx` is inside one, which costs a query, is skipped.
+   */
+  insideTransaction?: boolean;
 }
 
 /** Maximum events per appendAuditEvents call, the size of one ingestion batch. */
@@ -52,9 +57,10 @@ export async function appendAuditEvents(tx: Db, inputs: readonly AuditEventInput
   }
   const events = normaliseBatch(inputs, options.clock ?? systemClock);
 
-  const transactionId = await requireTransaction(tx);
+  const transactionId = options.insideTransaction ? null : await requireTransaction(tx);
 
-  // Chains are locked in one fixed order, so two batches that share chains cannot deadlock.
+  // Chains are locked in one fixed order, so two calls that share chains cannot deadlock on
+  // their heads. A transaction that appends several times can still lock them in another order.
   const byChain = groupByChain(events);
   const chains = [...byChain.keys()].sort();
   const stored = new Map<string, AuditEventRecord>();
@@ -114,11 +120,11 @@ async function requireTransaction(tx: Db): Promise<string> {
  * while appends to other chains do not wait. Returns the last reserved sequence and the hash
  * of the event before the first reserved one.
  */
-async function reserveSequences(tx: Db, chain: string, count: number, transactionId: string): Promise<{ sequence: number; hash: string }> {
+async function reserveSequences(tx: Db, chain: string, count: number, transactionId: string | null): Promise<{ sequence: number; hash: string }> {
   const rows = await tx.$queryRaw<{ sequence: number; hash: string }[]>`
     INSERT INTO audit_chain_heads (chain, sequence, hash, "updatedAt")
     SELECT ${chain}::text, ${count}::integer, ${GENESIS_HASH}::text, now() AT TIME ZONE 'UTC'
-    WHERE pg_current_xact_id() = ${transactionId}::xid8
+    WHERE ${transactionId}::xid8 IS NULL OR pg_current_xact_id() = ${transactionId}::xid8
     ON CONFLICT (chain) DO UPDATE
       SET sequence = audit_chain_heads.sequence + EXCLUDED.sequence, "updatedAt" = EXCLUDED."updatedAt"
     RETURNING sequence, hash`;
@@ -127,7 +133,7 @@ async function reserveSequences(tx: Db, chain: string, count: number, transactio
   return head;
 }
 
-async function appendToChain(tx: Db, chain: string, events: readonly PendingEvent[], transactionId: string): Promise<AuditEventRecord[]> {
+async function appendToChain(tx: Db, chain: string, events: readonly PendingEvent[], transactionId: string | null): Promise<AuditEventRecord[]> {
   const head = await reserveSequences(tx, chain, events.length, transactionId);
 
   let sequence = head.sequence - events.length;

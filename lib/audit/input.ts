@@ -7,7 +7,7 @@ import { AUDIT_EVENT_TYPE_PATTERN } from "./event-types";
 /** Chain of the events that belong to no incident. Incident chains are named by the incident's UUID. */
 export const GLOBAL_CHAIN = "global";
 
-/** Maximum nesting of arrays and objects in a payload; deeper documents are rejected, not truncated. */
+/** Maximum nesting of arrays and objects in a payload. Deeper documents are rejected, not truncated. */
 export const MAX_PAYLOAD_DEPTH = 64;
 
 // The earliest and latest instants that keep a four-digit year in ISO 8601, so the hashed
@@ -15,8 +15,9 @@ export const MAX_PAYLOAD_DEPTH = 64;
 const EARLIEST_OCCURRED_AT = Date.parse("0001-01-01T00:00:00.000Z");
 const LATEST_OCCURRED_AT = Date.parse("9999-12-31T23:59:59.999Z");
 
-// PostgreSQL text and jsonb cannot store U+0000, and the driver replaces an unpaired
-// surrogate with U+FFFD. Either would make the stored row differ from what was hashed.
+// PostgreSQL text and jsonb reject U+0000, jsonb rejects an unpaired surrogate, and the UTF-8
+// encoding on the way to a text column replaces one with U+FFFD. The append would fail, or the
+// stored row would differ from what was hashed.
 const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const ZStoredText = (max: number) =>
@@ -57,7 +58,7 @@ export type AuditActor = z.input<typeof ZAuditActor>;
 
 /** One audit event to append. The chain is the incident id, or `global` without one. */
 export interface AuditEventInput {
-  /** When it happened; defaults to the clock's current time. Stored with millisecond precision. */
+  /** Time of the event, by default the clock's current time. Stored with millisecond precision. */
   occurredAt?: Date;
   actor: AuditActor;
   eventType: string;
@@ -116,11 +117,12 @@ export function normaliseAuditEvent(input: AuditEventInput, clock: Clock): Norma
 }
 
 /**
- * Copies a payload as plain JSON. Object members that are `undefined` are dropped, as
- * JSON.stringify drops them; anything else that is not JSON (NaN, Date, bigint, class
- * instances) is rejected, so the stored jsonb and the hashed value are the same document.
+ * Copies a payload as plain JSON, so the stored jsonb and the hashed value are the same
+ * document. Object members that are `undefined` are dropped, as JSON.stringify drops them.
+ * Anything else that is not JSON (NaN, Date, bigint, class instances) is rejected.
  */
 function toStorableJson(value: unknown, pointer: string, depth: number): Json {
+  if (value === undefined) throw invalidPayload(pointer, "is missing; use null for no value");
   if (value === null || typeof value === "boolean") return value;
   if (typeof value === "number") {
     if (Number.isFinite(value)) return value;

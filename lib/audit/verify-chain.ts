@@ -24,7 +24,8 @@ export interface AuditChainReport {
 
 /**
  * How far from its stored sequence a row's original sequence is searched for, to tell a
- * moved row (`reordered`) from an edited one (`hash_mismatch`).
+ * moved row (`reordered`) from an edited one (`hash_mismatch`). A row moved further is
+ * reported as `hash_mismatch`.
  */
 export const REORDER_SEARCH_WINDOW = 10_000;
 
@@ -88,6 +89,7 @@ async function walkRows(db: Db, chain: string, pageSize: number, position: Chain
     for (const row of rows) {
       position.events += 1;
       const problem = checkRow(row, position.last);
+      if (problem?.kind === "hash_mismatch") return classifyHashMismatch(db, row, problem);
       if (problem) return problem;
       position.last = { id: row.id, sequence: row.sequence, hash: row.hash };
     }
@@ -116,10 +118,6 @@ function checkRow(row: StoredEvent, previous: ChainPosition["last"]): AuditChain
   }
 
   if (hashAt(row, row.sequence) !== row.hash) {
-    const original = findOriginalSequence(row);
-    if (original !== null) {
-      return { ...at, kind: "reordered", detail: `event was hashed at sequence ${original} but is stored at sequence ${row.sequence}` };
-    }
     return { ...at, kind: "hash_mismatch", detail: "stored hash does not match the event's contents: the row was edited" };
   }
 
@@ -135,14 +133,23 @@ function hashAt(row: StoredEvent, sequence: number): string {
   return auditEventHash({ ...row, sequence, payload: row.payload as Json });
 }
 
-/** Searches sequences near the stored one, nearest first, for the one the row was hashed at. */
-function findOriginalSequence(row: StoredEvent): number | null {
-  for (let distance = 1; distance <= REORDER_SEARCH_WINDOW; distance += 1) {
+/**
+ * Tells a moved row from an edited one. A row whose sequence was swapped with another's
+ * still hashes correctly at its original sequence, which is another sequence of the same
+ * chain, so only sequences up to the chain's highest are tried, nearest first.
+ */
+async function classifyHashMismatch(db: Db, row: StoredEvent, mismatch: AuditChainProblem): Promise<AuditChainProblem> {
+  const highest = await db.auditEvent.aggregate({ where: { chain: row.chain }, _max: { sequence: true } });
+  const lowest = Math.max(1, row.sequence - REORDER_SEARCH_WINDOW);
+  const limit = Math.min(highest._max.sequence ?? row.sequence, row.sequence + REORDER_SEARCH_WINDOW);
+
+  for (let distance = 1; row.sequence + distance <= limit || row.sequence - distance >= lowest; distance += 1) {
     for (const candidate of [row.sequence + distance, row.sequence - distance]) {
-      if (candidate >= 1 && hashAt(row, candidate) === row.hash) return candidate;
+      if (candidate < lowest || candidate > limit || hashAt(row, candidate) !== row.hash) continue;
+      return { ...mismatch, kind: "reordered", detail: `event was hashed at sequence ${candidate} but is stored at sequence ${row.sequence}` };
     }
   }
-  return null;
+  return mismatch;
 }
 
 function compareHead(head: { sequence: number; hash: string } | null, last: ChainPosition["last"]): AuditChainProblem | null {

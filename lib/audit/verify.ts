@@ -6,7 +6,7 @@ export type { AuditChainProblem, AuditChainReport, AuditProblemKind } from "./ve
 export interface VerifyAuditOptions {
   /** Verify only this chain: an incident id, or `global`. */
   chain?: string;
-  /** Rows read per query; the walk never holds more than one page of a chain in memory. */
+  /** Rows read per query; the walk keeps at most one page of a chain in memory. */
   pageSize?: number;
 }
 
@@ -66,5 +66,7 @@ async function* listChains(db: Db, only: string | undefined, pageSize: number): 
 }
 
 function compareChains(a: AuditChainReport, b: AuditChainReport): number {
-  return a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0;
+  if (a.chain < b.chain) return -1;
+  if (a.chain > b.chain) return 1;
+  return 0;
 }

@@ -28,8 +28,8 @@ export interface SecretTokenFormat {
 
 /**
  * Builds the format for one credential kind. The prefix lets secret scanners and log redaction
- * recognise a leaked credential and tells a reader which kind it is. The id is public and used to
- * look the credential up, and the secret is 32 random bytes in base64url (43 characters).
+ * recognise a leaked credential and shows which kind it is. The id is public and used to look the
+ * credential up, and the secret is 32 random bytes in base64url (43 characters).
  */
 export function createSecretTokenFormat(prefix: string): SecretTokenFormat {
   if (!/^[a-z]+$/.test(prefix)) throw new TypeError(`token prefix ${JSON.stringify(prefix)} must be lower-case letters`);
@@ -58,15 +58,15 @@ export function createSecretTokenFormat(prefix: string): SecretTokenFormat {
 
 /**
  * Hashes a generated secret for storage with plain SHA-256. Slow password hashes (ASVS 4.0.3
- * V2.4.1) exist to make guessing low-entropy passwords expensive; these secrets are 256 random
- * bits, so an offline search is infeasible at any hash speed, and a fast hash keeps per-request
- * verification cheap.
+ * V2.4.1) exist to make guessing low-entropy passwords expensive. These secrets are 256 random
+ * bits, so an offline search is infeasible at any hash speed, and a fast hash keeps verification
+ * on every request cheap.
  */
 export function hashTokenSecret(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
-/** Compares `secret` with a hash from hashTokenSecret in constant time; a malformed stored hash never matches. */
+/** Compares `secret` with a hash from hashTokenSecret in constant time. A malformed stored hash never matches. */
 export function verifyTokenSecret(secret: string, storedHash: string): boolean {
   if (typeof secret !== "string" || typeof storedHash !== "string" || !SECRET_HASH.test(storedHash)) return false;
   const expected = Buffer.from(storedHash, "hex");

@@ -160,7 +160,7 @@ export class JwksCache {
     let text: string;
     try {
       // Redirects are refused so that keys come only from the configured URL, never from wherever it points.
-      const response = await fetchImpl(url, { signal, headers: { accept: "application/json" } });
+      const response = await fetchImpl(url, { signal, redirect: "error", headers: { accept: "application/json" } });
       if (!response.ok) {
         await response.body?.cancel();
         throw new JwksFetchError(`GET ${url} returned HTTP ${response.status}`);
@@ -205,7 +205,7 @@ export function assertFetchableUrl(url: string): void {
 
   if (parsed.protocol === "https:") return;
   if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return;
-  throw new JwksFetchError(`${url} must use https; plain http is accepted only for loopback hosts`);
+  throw new JwksFetchError(`${url} must use https. Plain http is accepted only for loopback hosts`);
 }
 
 function isLoopbackHost(hostname: string): boolean {

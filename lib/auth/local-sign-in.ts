@@ -1,4 +1,4 @@
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { PrismaClient, User } from "@/lib/db/client";
 import type { Logger } from "@/lib/log/logger";
 import { MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "./password";
@@ -40,14 +40,14 @@ export async function signInWithPassword(db: PrismaClient, email: string, passwo
     return { ok: true, user: updated };
   }
 
-  await db.$transaction(async (tx) => {
+  await auditedTransaction(db, async (tx) => {
     const [row] = await tx.$queryRaw<{ failedSignIns: number }[]>`
       UPDATE users SET "failedSignIns" = "failedSignIns" + 1 WHERE id = ${user.id}::uuid RETURNING "failedSignIns"`;
     const failures = row?.failedSignIns ?? 1;
     const lockSeconds = lockSecondsAfter(failures);
     if (lockSeconds > 0) {
       await tx.user.update({ where: { id: user.id }, data: { lockedUntil: new Date(now.getTime() + lockSeconds * 1000) } });
-      await appendAuditEvent(tx, { occurredAt: now, actor: { type: "person", id: user.id }, eventType: "person.locked_out", payload: { failures, lockSeconds } });
+      await recordAudit(tx, { occurredAt: now, actor: { type: "person", id: user.id }, eventType: "person.locked_out", payload: { failures, lockSeconds } });
     }
     logger.warn({ userId: user.id, failures, lockSeconds }, "sign-in failed: wrong password");
   });

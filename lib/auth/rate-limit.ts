@@ -1,4 +1,4 @@
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { PrismaClient, WorkloadClient } from "@/lib/db/client";
 import { RateLimited } from "@/lib/errors";
 import type { Logger } from "@/lib/log/logger";
@@ -16,7 +16,7 @@ export async function consumeRateLimit(db: PrismaClient, client: WorkloadClient,
   const capacity = client.rateLimitPerMinute;
   const refillPerSecond = capacity / 60;
 
-  const outcome = await db.$transaction(async (tx) => {
+  const outcome = await auditedTransaction(db, async (tx) => {
     await tx.$executeRaw`
       INSERT INTO rate_limit_buckets ("clientId", name, tokens, "updatedAt") VALUES (${client.id}::uuid, ${bucket}, ${capacity}, ${now})
       ON CONFLICT ("clientId", name) DO NOTHING`;
@@ -37,7 +37,7 @@ export async function consumeRateLimit(db: PrismaClient, client: WorkloadClient,
       const updated = await tx.workloadClient.updateMany({ where: { id: client.id, floodFlaggedAt: null }, data: { floodFlaggedAt: now } });
       flagged = updated.count === 1;
       if (flagged) {
-        await appendAuditEvent(tx, {
+        await recordAudit(tx, {
           occurredAt: now,
           actor: { type: "system", id: "rate-limiter" },
           eventType: "client.flood_flagged",

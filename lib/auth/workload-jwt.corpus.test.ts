@@ -22,7 +22,7 @@ const NOW_SECONDS = NOW.getTime() / 1000;
 const AUDIENCE = "https://cordon.test/api/v1";
 
 // Project Wycheproof's JWS vectors (C2SP/wycheproof, Apache-2.0). Each group carries the
-// verification key as a JWK; HMAC groups carry only a private key.
+// verification key as a JWK, except HMAC groups, which carry only a private key.
 const ZWycheproofJws = z.object({
   numberOfTests: z.number(),
   testGroups: z.array(

@@ -132,7 +132,7 @@ describe("verifyWorkloadJwt", () => {
     expect(server.requestCount()).toBe(before);
   });
 
-  it("verifyWorkloadJwt rejects HS256 signed with the RSA public key as HMAC secret", async () => {
+  it("verifyWorkloadJwt rejects HS256 keyed with the RSA public key", async () => {
     const publicKeyPem = new TextEncoder().encode(await exportSPKI(keys.RS256.publicKey));
     const token = await new SignJWT(claimsFor())
       .setProtectedHeader({ alg: "HS256", kid: keys.RS256.kid })
@@ -250,7 +250,7 @@ describe("verifyWorkloadJwt", () => {
     await expectRejected(await sign(keys.ES256, { padding: "x".repeat(16 * 1024) }), "malformed");
   });
 
-  it("verifyWorkloadJwt refetches the JWKS for an unknown kid at most every 30 s", async () => {
+  it("verifyWorkloadJwt refetches JWKS for unknown kid every 30 s at most", async () => {
     const path = "/rotation/jwks.json";
     const rotationIssuer = { issuer: server.url("/rotation"), jwksUrl: server.url(path) };
     const original = await createSigningKey("ES256", "rotation-1");
@@ -278,7 +278,7 @@ describe("verifyWorkloadJwt", () => {
     expect(server.requestCount(path)).toBe(3);
   });
 
-  it("verifyWorkloadJwt never fetches keys named by jku, x5u or jwk headers", async () => {
+  it("verifyWorkloadJwt ignores jku, x5u and jwk headers", async () => {
     const jwksCache = new JwksCache();
     const headers: Partial<JWTHeaderParameters>[] = [
       { jku: attacker.url("/jwks.json") },

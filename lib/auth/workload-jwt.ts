@@ -24,8 +24,8 @@ export type WorkloadJwtAlgorithm = (typeof WORKLOAD_JWT_ALGORITHMS)[number];
 /** Allowed clock skew between Cordon and an issuer when checking `exp`, `nbf` and `iat`, in seconds. */
 export const CLOCK_TOLERANCE_SECONDS = 60;
 
-// NOTE: an estimate. Access tokens with many claims stay well under 8 KiB; the cap stops oversized
-// input before any base64 or JSON decoding.
+// NOTE: an estimate. Access tokens with many claims stay well under 8 KiB, and the cap stops
+// oversized input before any base64 or JSON decoding.
 const MAX_TOKEN_LENGTH = 16 * 1024;
 
 // Three base64url segments. The signature may be empty here so that `alg: none` is reported as an
@@ -44,7 +44,7 @@ export type WorkloadAuthErrorReason =
   | "jwks_unavailable"
   | "unknown_key";
 
-/** Rejection of a workload credential. `reason` is stable for callers; the message never contains the token. */
+/** Rejection of a workload credential. `reason` is a stable code for callers, and the message never contains the token. */
 export class WorkloadAuthError extends Error {
   override readonly name = "WorkloadAuthError";
 
@@ -99,7 +99,7 @@ export interface VerifyWorkloadJwsOptions {
   jwksCache?: JwksCache;
 }
 
-/** A compact JWS whose signature verified with one of the issuer's keys; the payload is not interpreted. */
+/** A compact JWS whose signature verified with one of the issuer's keys. The payload is not interpreted. */
 export interface VerifiedWorkloadJws {
   payload: Uint8Array;
   header: CompactJWSHeaderParameters;
@@ -123,6 +123,7 @@ const staticKeySets = new WeakMap<JSONWebKeySet, LocalJWKSet>();
  * @throws WorkloadAuthError for every invalid token and for unreachable issuer keys.
  */
 export async function verifyWorkloadJwt(token: string, options: VerifyWorkloadJwtOptions): Promise<VerifiedWorkload> {
+  // Header checks come first, so `alg: none` and HMAC tokens are rejected before any issuer lookup.
   parseProtectedHeader(token);
 
   const unverifiedIssuer = readUnverifiedIssuer(token);
@@ -235,8 +236,8 @@ async function selectKeys(
   const cachedKeys = await matchKeys(await withJwksErrors(() => cache.getKeySet(jwksUrl, context)), header);
   if (cachedKeys.length > 0) return cachedKeys;
 
-  // An unknown kid usually means the issuer rotated its keys after the last fetch. The cache
-  // refetches at most once per interval, so a null here means the set was fetched moments ago.
+  // An unknown kid usually means the issuer rotated its keys after the last fetch. refreshKeySet
+  // returns null when the URL was fetched within the last minFetchIntervalMs.
   const refreshed = await withJwksErrors(() => cache.refreshKeySet(jwksUrl, context));
   const refreshedKeys = refreshed ? await matchKeys(refreshed, header) : [];
   if (refreshedKeys.length === 0) throw noMatchingKey();
@@ -341,8 +342,8 @@ function validateClaims(
   expected: { issuer: string; audience: string; nowSeconds: number },
 ): ValidatedClaims {
   const claims = parseClaimsSet(payload);
-  // The issuer was chosen from a decoding of the same bytes by jose; checking the verified claims
-  // again means a difference between the two decoders cannot pick one issuer and pass as another.
+  // jose's decodeJwt picked the issuer from these same bytes. Checking the verified claims again
+  // stops a difference between the two decoders from selecting one issuer's keys for another's token.
   if (claims.iss !== expected.issuer) throw new WorkloadAuthError("unknown_issuer", "the token's issuer is not registered");
 
   const exp = readNumericDate(claims, "exp");

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { applyMigrations, SchemaEngineError, type MigrationScript, type MigrationsList } from "@/lib/db/schema-engine";
+import type { MigrationScript, MigrationsList } from "@/lib/db/schema-engine";
 import type { Logger } from "@/lib/log/logger";
 
 /**
@@ -139,7 +139,7 @@ async function withMigrationLock<T>(databaseUrl: string, timeoutMs: number, run:
     } catch (error) {
       if ((error as pg.DatabaseError).code !== "55P03") throw error;
       throw new MigrationError(
-        `timed out after ${timeoutMs} ms waiting for another Cordon instance to finish migrating (advisory lock ${MIGRATION_LOCK_KEY}); retry when it has finished`,
+        `timed out after ${timeoutMs} ms waiting for another Cordon instance to finish migrating (advisory lock ${MIGRATION_LOCK_KEY}). Retry when it has finished.`,
         null,
         { cause: error },
       );
@@ -174,6 +174,8 @@ async function applyUnderLock(client: pg.Client, list: MigrationsList, databaseU
   // engine still runs, so it creates `_prisma_migrations` as the CLI would.
   if (history && before.pending.length === 0) return [];
 
+  // Loaded here so that migrationStatus, which the health check calls, never loads the engine.
+  const { applyMigrations, SchemaEngineError } = await import("@/lib/db/schema-engine");
   try {
     return await applyMigrations(list, databaseUrl, log);
   } catch (error) {
@@ -191,7 +193,7 @@ async function applyUnderLock(client: pg.Client, list: MigrationsList, databaseU
 /**
  * Applies the pending migrations of `migrationsDir` through the WebAssembly schema engine,
  * leaving `_prisma_migrations` as `prisma migrate deploy` would. Concurrent calls, in this
- * process or in other instances, run one at a time; later ones find nothing to apply.
+ * process or in other instances, run one at a time, and later ones find nothing to apply.
  * A failing migration is rolled back and raises a MigrationError that names it.
  */
 export async function migrate(options: MigrateOptions): Promise<{ applied: string[] }> {

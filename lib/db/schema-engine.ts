@@ -32,7 +32,7 @@ export interface MigrationScript {
 
 /** The contents of a migrations folder in Prisma's layout. */
 export interface MigrationsList {
-  /** Absolute path of the folder; the engine uses it in messages only. */
+  /** Absolute path of the folder, which the engine shows in messages only. */
   baseDir: string;
   /** Text of migration_lock.toml, or null when the file is missing. */
   lockfile: string | null;
@@ -111,7 +111,7 @@ const charColumns = new AsyncLocalStorage<number[]>();
  * Creates a pool whose query results report PostgreSQL's internal "char" type (OID 18, used
  * by catalog columns such as pg_constraint.contype) as text. adapter-pg 7.10.1 rejects that
  * type, which breaks every engine command that reads a database schema. `queryRawWithChar`
- * then tells the engine those columns are single characters, which is what it expects.
+ * then marks those columns as `ColumnTypeEnum.Character`, the type the engine expects for them.
  */
 function createPool(connectionString: string, logger: Logger | undefined): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: 4 });
@@ -236,7 +236,7 @@ async function openEngine(databaseUrl: string, logger: Logger | undefined): Prom
     adapterName: "@prisma/adapter-pg",
     connect: async () => wrapAdapter(await new PrismaPg(pool).connect(), pool, recordScriptError, async () => undefined),
     // Commands that diff from a migrations folder replay it in a throwaway database on the
-    // same server, as `prisma migrate dev` does; this needs the CREATEDB privilege.
+    // same server, as `prisma migrate dev` does. This needs the CREATEDB privilege.
     connectToShadowDb: async () => {
       const name = `cordon_shadow_${randomBytes(8).toString("hex")}`;
       await pool.query(`CREATE DATABASE "${name}"`);
@@ -280,7 +280,7 @@ function firstLines(message: string): string {
 function toSchemaEngineError(error: unknown, scriptError: ScriptError | null): SchemaEngineError {
   if (error instanceof SchemaEngineError) return error;
   if (error instanceof WebAssembly.RuntimeError) {
-    // NOTE: the WebAssembly instance may be unusable after a panic; restart the process.
+    // NOTE: after a panic the WebAssembly instance may be unusable, so restart the process.
     const panic = panicRegistry.lastMessage ?? error.message;
     return new SchemaEngineError(`schema engine panicked: ${firstLines(panic)}`, undefined, scriptError, { cause: error });
   }
@@ -363,7 +363,7 @@ export async function applyMigrations(migrations: MigrationsList, databaseUrl: s
   });
 }
 
-/** Whether a script from the engine contains only comments and blank lines. */
+/** Checks whether a script from the engine contains only comments and blank lines. */
 export function isEmptyMigrationScript(sql: string): boolean {
   return sql.split("\n").every((line) => line.trim() === "" || line.trim().startsWith("--"));
 }

@@ -3,6 +3,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OAuthServer, startOAuthServer } from "@/lib/demo/oauth-server";
+import { CookieJar, sendWithCookies, signInWithAuthorizationCode } from "@/lib/demo/oauth-server/authorization-code-flow";
 
 const ADMIN_TOKEN = "test-admin-token-0123456789";
 const CORDON_AUDIENCE = "https://cordon.test/api";
@@ -105,7 +106,7 @@ afterAll(async () => {
 });
 
 describe("startOAuthServer", () => {
-  it("listens on 127.0.0.1 with the issuer in discovery", async () => {
+  it("listens on 127.0.0.1", async () => {
     expect(new URL(server.issuer).hostname).toBe("127.0.0.1");
     const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(discovery.issuer).toBe(server.issuer);
@@ -118,10 +119,20 @@ describe("startOAuthServer", () => {
     const duplicate = { clientId: "twice", clientSecret: "twice-secret-0123456789", grantTypes: ["client_credentials" as const] };
     await expect(startOAuthServer({ adminToken: ADMIN_TOKEN, clients: [duplicate, duplicate] })).rejects.toThrow(/listed twice/);
   });
+
+  it("rejects invalid client metadata at start", async () => {
+    const client = {
+      clientId: "fragment",
+      clientSecret: "fragment-secret-0123456789",
+      grantTypes: ["authorization_code" as const],
+      redirectUris: ["http://127.0.0.1:9/callback#fragment"],
+    };
+    await expect(startOAuthServer({ adminToken: ADMIN_TOKEN, clients: [client], logger: pino({ level: "silent" }) })).rejects.toThrow(/^invalid metadata for client fragment: .*fragment/);
+  });
 });
 
 describe("client_credentials grant", () => {
-  it("issues a JWT for the Cordon audience that verifies against the JWKS URL", async () => {
+  it("issues a JWKS-verifiable Cordon JWT", async () => {
     const result = await clientCredentials(clients.service, { resource: CORDON_AUDIENCE, scope: "cordon:actions" });
     expect(result.status).toBe(200);
     const token = accessTokenOf(result);
@@ -137,7 +148,7 @@ describe("client_credentials grant", () => {
     expect(payload.scope).toBe("cordon:actions");
   });
 
-  it("rejects a JWT checked against another audience", async () => {
+  it("rejects the JWT for another audience", async () => {
     const token = accessTokenOf(await clientCredentials(clients.service, { resource: CORDON_AUDIENCE }));
     const jwks = createRemoteJWKSet(new URL(server.jwksUri));
     await expect(jwtVerify(token, jwks, { issuer: server.issuer, audience: ORDERS_API })).rejects.toThrow(/aud/);
@@ -170,7 +181,7 @@ describe("revocation and introspection", () => {
     expect(await introspect(token)).toEqual({ active: false });
   });
 
-  it("rejects revocation by a client without token management rights", async () => {
+  it("rejects revocation by another client", async () => {
     const token = accessTokenOf(await clientCredentials(clients.service));
     const revocation = await postForm("/token/revocation", clients.other, { token });
     expect(revocation.status).toBe(400);
@@ -196,7 +207,7 @@ describe("admin API", () => {
     expect(result.body.error).toBe("not_found");
   });
 
-  it("lists tokens by id without their values and reveals values on request", async () => {
+  it("lists tokens without their values", async () => {
     const token = accessTokenOf(await clientCredentials(clients.other, { scope: "orders:read" }));
     const tokenId = createHash("sha256").update(token).digest("hex").slice(0, 32);
 
@@ -220,7 +231,7 @@ describe("admin API", () => {
     expect(revealed.body).toEqual({ tokens: [{ tokenId, value: token }] });
   });
 
-  it("keeps a revoked token listed as revoked and revealable", async () => {
+  it("lists revoked tokens on request", async () => {
     const token = accessTokenOf(await clientCredentials(clients.other));
     const tokenId = createHash("sha256").update(token).digest("hex").slice(0, 32);
     await postForm("/token/revocation", clients.connector, { token });
@@ -251,7 +262,7 @@ describe("admin API", () => {
     expect(result.body.error).toBe("invalid_request");
   });
 
-  it("disables a client so client_credentials fails, then re-enables it", async () => {
+  it("disables and re-enables a client", async () => {
     const before = accessTokenOf(await clientCredentials(clients.other));
 
     const disabled = await admin(`/clients/${clients.other.id}/disable`, { method: "POST" });
@@ -259,9 +270,9 @@ describe("admin API", () => {
     const again = await admin(`/clients/${clients.other.id}/disable`, { method: "POST" });
     expect(again.body.changed).toBe(false);
 
-    const refused = await clientCredentials(clients.other);
-    expect(refused.status).toBe(401);
-    expect(refused.body.error).toBe("invalid_client");
+    const rejected = await clientCredentials(clients.other);
+    expect(rejected.status).toBe(401);
+    expect(rejected.body.error).toBe("invalid_client");
     expect((await introspect(before)).active).toBe(false);
     const mint = await admin(`/clients/${clients.other.id}/tokens`, { method: "POST", body: {} });
     expect(mint.status).toBe(409);
@@ -271,29 +282,6 @@ describe("admin API", () => {
     expect((await clientCredentials(clients.other)).status).toBe(200);
   });
 });
-
-/** Collects cookies across redirects; paths are ignored because the flow's cookie names differ. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(";")[0] ?? "";
-      const separator = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, separator), pair.slice(separator + 1));
-    }
-  }
-
-  header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-  }
-}
-
-async function follow(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(url, { ...init, redirect: "manual", headers: { ...init.headers, cookie: jar.header() } });
-  jar.store(response);
-  return response;
-}
 
 async function startAuthorization(jar: CookieJar, verifier: string): Promise<string> {
   const challenge = createHash("sha256").update(verifier).digest("base64url");
@@ -306,13 +294,13 @@ async function startAuthorization(jar: CookieJar, verifier: string): Promise<str
     code_challenge: challenge,
     code_challenge_method: "S256",
   });
-  const authorization = await follow(jar, `${server.issuer}/auth?${query}`);
+  const authorization = await sendWithCookies(jar, `${server.issuer}/auth?${query}`);
   expect(authorization.status).toBe(303);
   return new URL(authorization.headers.get("location") ?? "", server.issuer).href;
 }
 
 async function submitLogin(jar: CookieJar, interactionUrl: string, email: string, password: string) {
-  return follow(jar, `${interactionUrl}/login`, {
+  return sendWithCookies(jar, `${interactionUrl}/login`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ email, password }),
@@ -320,12 +308,12 @@ async function submitLogin(jar: CookieJar, interactionUrl: string, email: string
 }
 
 describe("authorization code flow with PKCE", () => {
-  it("signs a person in through the login form and issues tokens with groups", async () => {
+  it("signs a person in with groups", async () => {
     const jar = new CookieJar();
     const verifier = randomBytes(32).toString("base64url");
     const interactionUrl = await startAuthorization(jar, verifier);
 
-    const page = await follow(jar, interactionUrl);
+    const page = await sendWithCookies(jar, interactionUrl);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('<label for="email">Email</label>');
@@ -339,7 +327,7 @@ describe("authorization code flow with PKCE", () => {
     expect(accepted.status).toBe(303);
     let location = new URL(accepted.headers.get("location") ?? "", server.issuer).href;
     while (!location.startsWith(REDIRECT_URI)) {
-      const next = await follow(jar, location);
+      const next = await sendWithCookies(jar, location);
       expect(next.status).toBeGreaterThanOrEqual(302);
       expect(next.status).toBeLessThan(304);
       location = new URL(next.headers.get("location") ?? "", server.issuer).href;
@@ -369,14 +357,14 @@ describe("authorization code flow with PKCE", () => {
     expect(listing.map((record) => record.kind).sort()).toEqual(["AccessToken", "RefreshToken"]);
   });
 
-  it("rejects a token request without the PKCE verifier", async () => {
+  it("requires the PKCE verifier", async () => {
     const jar = new CookieJar();
     const interactionUrl = await startAuthorization(jar, randomBytes(32).toString("base64url"));
-    await follow(jar, interactionUrl);
+    await sendWithCookies(jar, interactionUrl);
     let response = await submitLogin(jar, interactionUrl, person.email, person.password);
     let location = new URL(response.headers.get("location") ?? "", server.issuer).href;
     while (!location.startsWith(REDIRECT_URI)) {
-      response = await follow(jar, location);
+      response = await sendWithCookies(jar, location);
       location = new URL(response.headers.get("location") ?? "", server.issuer).href;
     }
     const code = new URL(location).searchParams.get("code") ?? "";
@@ -384,5 +372,35 @@ describe("authorization code flow with PKCE", () => {
     const tokens = await postForm("/token", clients.console, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI });
     expect(tokens.status).toBe(400);
     expect(tokens.body.error).toBe("invalid_grant");
+  });
+});
+
+describe("signInWithAuthorizationCode", () => {
+  it("returns tokens for a demo person", async () => {
+    const tokens = await signInWithAuthorizationCode({
+      issuer: server.issuer,
+      clientId: clients.console.id,
+      clientSecret: clients.console.secret,
+      redirectUri: REDIRECT_URI,
+      email: person.email,
+      password: person.password,
+      scope: "openid email groups",
+    });
+    expect((await introspect(tokens.accessToken)).sub).toBe(person.email);
+    expect(typeof tokens.refreshToken).toBe("string");
+    expect(typeof tokens.idToken).toBe("string");
+  });
+
+  it("fails for a wrong password", async () => {
+    const attempt = signInWithAuthorizationCode({
+      issuer: server.issuer,
+      clientId: clients.console.id,
+      clientSecret: clients.console.secret,
+      redirectUri: REDIRECT_URI,
+      email: person.email,
+      password: "not the password",
+      scope: "openid",
+    });
+    await expect(attempt).rejects.toThrow("sign-in failed with HTTP 401");
   });
 });

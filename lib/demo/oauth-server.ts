@@ -4,11 +4,18 @@ import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { Provider } from "oidc-provider";
 import type { ClientMetadata } from "oidc-provider";
-import pino, { type Logger } from "pino";
+import { type Logger, logger as rootLogger } from "@/lib/log/logger";
 import { createAdminHandler } from "./oauth-server/admin-api";
 import { sendJson } from "./oauth-server/http-io";
 import { createInteractionHandler } from "./oauth-server/interactions";
-import { type DemoClient, type DemoPerson, type DemoResourceServer, type TDemoClient, ZOAuthServerOptions } from "./oauth-server/options";
+import {
+  type DemoClient,
+  type DemoPerson,
+  type DemoResourceServer,
+  type TDemoClient,
+  type TOAuthServerOptions,
+  ZOAuthServerOptions,
+} from "./oauth-server/options";
 import { buildProviderConfiguration } from "./oauth-server/provider-config";
 import { DemoStore } from "./oauth-server/token-store";
 
@@ -62,6 +69,62 @@ function clientMetadata(client: TDemoClient): ClientMetadata {
   };
 }
 
+interface RequestHandlerInput {
+  parsed: TOAuthServerOptions;
+  store: DemoStore;
+  issuer: string;
+  logger: Logger;
+}
+
+/**
+ * Builds the oidc-provider instance and returns the request handler that routes `/admin` and
+ * `/interaction` paths to the demo's own handlers and everything else to oidc-provider.
+ */
+async function createRequestHandler(input: RequestHandlerInput): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
+  const { parsed, store, issuer, logger } = input;
+  const configuration = buildProviderConfiguration({
+    options: parsed,
+    store,
+    signingKey: await createSigningKey(),
+    cookieKey: randomBytes(32).toString("base64url"),
+  });
+  const provider = new Provider(issuer, configuration);
+  provider.on("server_error", (_ctx: unknown, error: unknown) => logger.error({ err: error }, "authorization server error"));
+
+  // oidc-provider validates client metadata on first use; loading every client now reports invalid metadata at start.
+  for (const client of parsed.clients) {
+    try {
+      await provider.Client.find(client.clientId);
+    } catch (error) {
+      const description = (error as { error_description?: unknown }).error_description;
+      throw new Error(`invalid metadata for client ${client.clientId}: ${String(description ?? error)}`, { cause: error });
+    }
+  }
+
+  const providerCallback = provider.callback();
+  const handleAdmin = createAdminHandler({
+    provider,
+    store,
+    adminToken: parsed.adminToken,
+    clients: parsed.clients,
+    resourceServers: parsed.resourceServers,
+    logger,
+  });
+  const handleInteraction = createInteractionHandler({ provider, persons: parsed.persons, logger });
+
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", issuer);
+    const dispatch = async (): Promise<void> => {
+      if (url.pathname === "/admin" || url.pathname.startsWith("/admin/")) await handleAdmin(req, res, url);
+      else if (!(await handleInteraction(req, res, url.pathname))) await providerCallback(req, res);
+    };
+    dispatch().catch((error: unknown) => {
+      logger.error({ err: error, path: url.pathname }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "server_error", message: "internal error" });
+    });
+  };
+}
+
 /**
  * Starts an OAuth 2.0 / OpenID Connect authorization server (oidc-provider) on 127.0.0.1 for
  * tests and the demo. It issues client_credentials tokens (opaque, or JWTs for resource
@@ -72,7 +135,7 @@ function clientMetadata(client: TDemoClient): ClientMetadata {
 export async function startOAuthServer(options: OAuthServerOptions): Promise<OAuthServer> {
   const { logger: givenLogger, ...rest } = options;
   const parsed = ZOAuthServerOptions.parse(rest);
-  const logger = givenLogger ?? pino({ name: "demo-oauth-server", level: "warn" });
+  const logger = (givenLogger ?? rootLogger).child({ component: "demo-oauth-server" });
 
   const store = new DemoStore();
   for (const client of parsed.clients) store.registerClient(clientMetadata(client));
@@ -92,40 +155,22 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     });
   });
 
+  const close = async (): Promise<void> => {
+    await new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+  };
+
   // The issuer must contain the port, which is known only once the socket listens.
   const { port } = server.address() as AddressInfo;
   const issuer = `http://${parsed.issuerHost}:${port}`;
-  const configuration = buildProviderConfiguration({
-    options: parsed,
-    store,
-    signingKey: await createSigningKey(),
-    cookieKey: randomBytes(32).toString("base64url"),
-  });
-  const provider = new Provider(issuer, configuration);
-  provider.on("server_error", (_ctx: unknown, error: unknown) => logger.error({ err: error }, "authorization server error"));
-
-  const providerCallback = provider.callback();
-  const handleAdmin = createAdminHandler({
-    provider,
-    store,
-    adminToken: parsed.adminToken,
-    clients: parsed.clients,
-    resourceServers: parsed.resourceServers,
-    logger,
-  });
-  const handleInteraction = createInteractionHandler({ provider, persons: parsed.persons, logger });
-
-  handleRequest = (req, res) => {
-    const url = new URL(req.url ?? "/", issuer);
-    const dispatch = async (): Promise<void> => {
-      if (url.pathname === "/admin" || url.pathname.startsWith("/admin/")) await handleAdmin(req, res, url);
-      else if (!(await handleInteraction(req, res, url.pathname))) await providerCallback(req, res);
-    };
-    dispatch().catch((error: unknown) => {
-      logger.error({ err: error, path: url.pathname }, "request failed");
-      if (!res.headersSent) sendJson(res, 500, { error: "server_error", message: "internal error" });
-    });
-  };
+  try {
+    handleRequest = await createRequestHandler({ parsed, store, issuer, logger });
+  } catch (error) {
+    await close();
+    throw error;
+  }
   logger.info({ issuer }, "demo authorization server started");
 
   return {
@@ -134,10 +179,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     jwksUri: `${issuer}/jwks`,
     adminUrl: `${issuer}/admin`,
     close: async () => {
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
+      await close();
       logger.info({ issuer }, "demo authorization server stopped");
     },
   };

@@ -2,7 +2,7 @@ import { lockAction } from "@/lib/actions/lock-action";
 import { decideAndRecord } from "@/lib/actions/policy-check";
 import { transitionAction } from "@/lib/actions/transition";
 import type { ServiceContext } from "@/lib/actions/context";
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import { ActionStateConflict, GrantAlreadyRedeemed, GrantExpired, GrantNotFound, PlanHashMismatch, PolicyDenied } from "@/lib/errors";
 
 export interface RedeemedGrant {
@@ -22,7 +22,7 @@ type Outcome = { grant: RedeemedGrant; denied: null } | { grant: null; denied: {
  * (the action becomes `denied`). On success the action moves to `executing`.
  */
 export async function redeemGrant(context: ServiceContext, actionId: string, planHash: string, redeemedBy: string): Promise<RedeemedGrant> {
-  const outcome = await context.db.$transaction(async (tx): Promise<Outcome> => {
+  const outcome = await auditedTransaction(context.db, async (tx): Promise<Outcome> => {
     const action = await lockAction(tx, actionId);
     const grant = await tx.grant.findFirst({ where: { actionId }, orderBy: { createdAt: "desc" } });
     if (!grant) throw new GrantNotFound(`action ${actionId} has no grant; it must be approved first`, { actionId });
@@ -53,7 +53,7 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
 
     const redeemed = await tx.grant.updateMany({ where: { id: grant.id, redeemedAt: null }, data: { redeemedAt: now, redeemedBy } });
     if (redeemed.count !== 1) throw new GrantAlreadyRedeemed(`the grant of action ${actionId} was already redeemed`, { actionId, grantId: grant.id });
-    await appendAuditEvent(tx, {
+    await recordAudit(tx, {
       occurredAt: now,
       actor: { type: "system", id: redeemedBy },
       eventType: "grant.redeemed",

@@ -1,4 +1,4 @@
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { ServiceContext } from "@/lib/actions/context";
 import { actorRef } from "@/lib/actions/context";
 import { Forbidden } from "@/lib/errors";
@@ -13,7 +13,7 @@ export async function upsertIncident(context: ServiceContext, body: IncidentBody
   const now = context.clock.now();
   const data = { title: body.title, severity: body.severity, summary: body.summary, source: body.source ?? null, links: body.links ?? [] };
 
-  return context.db.$transaction(async (tx) => {
+  return auditedTransaction(context.db, async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('incident:' || ${body.externalId}))`;
     const existing = await tx.incident.findUnique({ where: { externalId: body.externalId } });
     const unchanged =
@@ -28,7 +28,7 @@ export async function upsertIncident(context: ServiceContext, body: IncidentBody
     const incident = existing
       ? await tx.incident.update({ where: { id: existing.id }, data: { ...data, updatedAt: now } })
       : await tx.incident.create({ data: { externalId: body.externalId, ...data, createdAt: now, updatedAt: now } });
-    await appendAuditEvent(tx, {
+    await recordAudit(tx, {
       occurredAt: now,
       actor: actorRef(context.actor),
       eventType: existing ? "incident.updated" : "incident.created",

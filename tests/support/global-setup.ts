@@ -9,6 +9,12 @@ import { migrate } from "@/lib/db/migrate";
 
 export const TEMPLATE_DATABASE = "cordon_template";
 
+/** Hook for schema that lives outside Prisma's migrations (the job queue's), filled in by the executor. */
+async function prepareTemplate(templateUrl: string): Promise<void> {
+  const { ensureQueueSchema } = await import("@/lib/executor/queue-schema").catch(() => ({ ensureQueueSchema: null }));
+  if (ensureQueueSchema) await ensureQueueSchema(templateUrl);
+}
+
 declare module "vitest" {
   export interface ProvidedContext {
     /** URL of the migrated template database on the run's embedded PostgreSQL. */
@@ -25,18 +31,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logger = pino({ level: "warn" });
   const server = await startEmbeddedPostgres({ dataDir, logger });
 
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
-  await admin.end();
-
-  const templateUrl = withDatabase(server.url, TEMPLATE_DATABASE);
-  await migrate({ databaseUrl: templateUrl, migrationsDir: path.resolve(import.meta.dirname, "../../prisma/migrations"), logger });
-  project.provide("templateDatabaseUrl", templateUrl);
-
-  return async () => {
+  const teardown = async () => {
     await server.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
   };
+
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+    await admin.end();
+
+    const templateUrl = withDatabase(server.url, TEMPLATE_DATABASE);
+    await migrate({ databaseUrl: templateUrl, migrationsDir: path.resolve(import.meta.dirname, "../../prisma/migrations"), logger });
+    await prepareTemplate(templateUrl);
+    project.provide("templateDatabaseUrl", templateUrl);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
 }

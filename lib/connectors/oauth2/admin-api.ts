@@ -82,7 +82,7 @@ export class AdminApi {
 
   /**
    * Fetches token values for RFC 7009 revocation and RFC 7662 introspection, which both need
-   * the token itself. Tokens the server no longer holds are missing from the map. Callers keep
+   * the token itself. Tokens the server no longer stores are missing from the map. Callers keep
    * the values in memory for the one call and never record them.
    */
   async revealTokens(tokenIds: readonly string[], signal: AbortSignal): Promise<WithReferences<Map<string, string>>> {

@@ -115,7 +115,7 @@ export async function sendHttp(request: HttpRequest, timeoutMs: number): Promise
   if (status >= 300 && status < 400) {
     throw new ConnectorError(`${request.endpoint} responded with redirect ${status}, which the connector does not follow`, false, references);
   }
-  // 429 asks the client to retry later (RFC 6585 §4), so it is retried like a 5xx.
+  // 429 Too Many Requests (RFC 6585 §4) reports a temporary rate limit, so it is retried like a 5xx.
   const transient = status >= 500 || status === 429;
   throw new ConnectorError(`${request.endpoint} failed with HTTP ${status}${suffix}`, transient, references);
 }

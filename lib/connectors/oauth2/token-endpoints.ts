@@ -47,7 +47,7 @@ export class TokenEndpoints {
     this.#authorization = basicAuthorization(settings.clientId, clientSecret);
   }
 
-  /** Revokes one token (RFC 7009 §2.1). The server answers 200 for unknown tokens too, which makes this idempotent. */
+  /** Revokes one token (RFC 7009 §2.1). The server responds 200 for unknown tokens too, which makes this idempotent. */
   async revoke(token: string, tokenTypeHint: "access_token" | "refresh_token", signal: AbortSignal): Promise<DomainReference[]> {
     const endpoints = await this.resolveEndpoints(signal);
     const response = await sendHttp(

@@ -1,4 +1,4 @@
-import type { Logger } from "pino";
+import type { Logger } from "@/lib/log/logger";
 import type { z } from "zod";
 import {
   type BlastRadiusEntry,
@@ -63,7 +63,7 @@ function tokenAttributes(record: TokenRecord): Record<string, Json> {
   };
 }
 
-/** A diff object for one token; `before` and `after` carry the same attributes and differ only in `state`. */
+/** Builds the diff object for one token. `before` and `after` carry the same attributes and differ only in `state`. */
 export function tokenDiffObject(record: TokenRecord, after: "active" | "revoked"): ScopeDiffObject {
   const attributes = tokenAttributes(record);
   return {
@@ -97,8 +97,19 @@ export function subjectEntries(records: readonly TokenRecord[]): BlastRadiusEntr
   }));
 }
 
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+/** Orders token records by token id, the order in which plans list them. */
+export function compareTokenIds(a: TokenRecord, b: TokenRecord): number {
+  return compareStrings(a.tokenId, b.tokenId);
+}
+
+/** Sorts blast-radius entries by type and id, so equal states give equal plan hashes. */
 export function sortEntries(entries: BlastRadiusEntry[]): BlastRadiusEntry[] {
-  return entries.sort((a, b) => (a.type === b.type ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.type < b.type ? -1 : 1));
+  return entries.sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.id, b.id));
 }
 
 export function guardTokenCount(count: number, kind: string): void {
@@ -121,7 +132,8 @@ export async function revokeTokens(
   records: readonly TokenRecord[],
   signal: AbortSignal,
 ): Promise<{ revoked: TokenRecord[]; vanished: TokenRecord[]; references: DomainReference[] }> {
-  const ordered = [...records].sort((a, b) => (a.tokenType === b.tokenType ? 0 : a.tokenType === "refresh_token" ? -1 : 1));
+  const rank = (record: TokenRecord) => (record.tokenType === "refresh_token" ? 0 : 1);
+  const ordered = [...records].sort((a, b) => rank(a) - rank(b));
   const revealed = await admin.revealTokens(
     ordered.map((record) => record.tokenId),
     signal,
@@ -143,7 +155,7 @@ export async function revokeTokens(
   return { revoked, vanished, references };
 }
 
-/** Introspects tokens through RFC 7662; tokens the server no longer holds are reported as unavailable. */
+/** Introspects tokens through RFC 7662. Tokens whose value the admin API no longer returns are reported as unavailable. */
 export async function introspectTokens(
   deps: OAuth2Deps,
   admin: AdminApi,

@@ -80,17 +80,19 @@ const CATALOG_TYPES: Record<string, string> = {
  */
 export async function readObjectDependencies(client: pg.Client, roleOid: string, subject = "this role"): Promise<BlastRadiusEntry[]> {
   const { rows } = await client.query<{ deptype: string; catalog: string; database: string | null; relkind: string | null; count: number }>(
-    `SELECT d.deptype::text AS deptype, d.classid::regclass::text AS catalog, db.datname AS database,
-            c.relkind::text AS relkind, count(*)::int AS count
-       FROM pg_shdepend d
-       LEFT JOIN pg_database db ON db.oid = d.dbid
-       LEFT JOIN pg_class c
-              ON d.classid = 'pg_class'::regclass
-             AND d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-             AND c.oid = d.objid
-      WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid = $1::oid AND d.deptype IN ('a', 'o')
-      GROUP BY 1, 2, 3, 4
-      ORDER BY 1, 3 COLLATE "C" NULLS FIRST, 2 COLLATE "C", 4 COLLATE "C" NULLS FIRST`,
+    `SELECT * FROM (
+       SELECT d.deptype::text AS deptype, d.classid::regclass::text AS catalog, db.datname::text AS database,
+              c.relkind::text AS relkind, count(*)::int AS count
+         FROM pg_shdepend d
+         LEFT JOIN pg_database db ON db.oid = d.dbid
+         LEFT JOIN pg_class c
+                ON d.classid = 'pg_class'::regclass
+               AND d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND c.oid = d.objid
+        WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid = $1::oid AND d.deptype IN ('a', 'o')
+        GROUP BY 1, 2, 3, 4
+     ) AS dependencies
+     ORDER BY deptype, database COLLATE "C" NULLS FIRST, catalog COLLATE "C", relkind COLLATE "C" NULLS FIRST`,
     [roleOid],
   );
   return rows.map((row) => {
@@ -114,15 +116,17 @@ export async function readObjectDependencies(client: pg.Client, roleOid: string,
  */
 export async function readSessions(client: pg.Client, roleOid: string): Promise<BlastRadiusEntry[]> {
   const { rows } = await client.query<{ database: string | null; application: string; address: string; count: number }>(
-    `SELECT datname AS database, COALESCE(application_name, '') AS application,
-            CASE WHEN backend_type IS NULL THEN 'hidden'
-                 WHEN client_addr IS NULL THEN 'local socket'
-                 ELSE host(client_addr) END AS address,
-            count(*)::int AS count
-       FROM pg_stat_activity
-      WHERE usesysid = $1::oid AND pid <> pg_backend_pid()
-      GROUP BY 1, 2, 3
-      ORDER BY 1 COLLATE "C", 2 COLLATE "C", 3 COLLATE "C"`,
+    `SELECT * FROM (
+       SELECT datname::text AS database, COALESCE(application_name, '') AS application,
+              CASE WHEN backend_type IS NULL THEN 'hidden'
+                   WHEN client_addr IS NULL THEN 'local socket'
+                   ELSE host(client_addr) END AS address,
+              count(*)::int AS count
+         FROM pg_stat_activity
+        WHERE usesysid = $1::oid AND pid <> pg_backend_pid()
+        GROUP BY 1, 2, 3
+     ) AS sessions
+     ORDER BY database COLLATE "C", application COLLATE "C", address COLLATE "C"`,
     [roleOid],
   );
   return rows.map((row) => ({
@@ -141,7 +145,7 @@ export async function readSessionPids(client: pg.Client, roleOid: string): Promi
   return rows.map((row) => row.pid);
 }
 
-/** How long pg_terminate_backend waits for each backend to exit, so a check right after sees it gone. */
+/** How long pg_terminate_backend waits for each backend to exit, so a check right after no longer finds it. */
 const TERMINATE_WAIT_MS = 5_000;
 
 /**

@@ -81,7 +81,7 @@ export function createPostgresConnector(
     kind: "postgresql",
     supportedKinds: SUPPORTED_KINDS,
 
-    plan(action, context): Promise<Plan> {
+    async plan(action, context): Promise<Plan> {
       const kind = assertSupported(action);
       return logged("plan", action, () =>
         withSession(target, action.id, context.signal, "plan", (session) => {
@@ -92,10 +92,10 @@ export function createPostgresConnector(
       (plan) => plan.hash);
     },
 
-    apply(action, grant: GrantForApply, context): Promise<ApplyResult> {
+    async apply(action, grant: GrantForApply, context): Promise<ApplyResult> {
       const kind = assertSupported(action);
       if (grant.actionId !== action.id) {
-        return Promise.reject(permanent(`grant ${grant.id} was issued for action ${grant.actionId}, not for action ${action.id}`));
+        throw permanent(`grant ${grant.id} was issued for action ${grant.actionId}, not for action ${action.id}`);
       }
       return logged("apply", action, () =>
         withSession(target, action.id, context.signal, "apply", (session) => {
@@ -106,7 +106,7 @@ export function createPostgresConnector(
       (result) => result.outcome);
     },
 
-    verify(action, context): Promise<VerifyResult> {
+    async verify(action, context): Promise<VerifyResult> {
       const kind = assertSupported(action);
       return logged("verify", action, () =>
         withSession(target, action.id, context.signal, "verify", (session) => {
@@ -117,10 +117,10 @@ export function createPostgresConnector(
       (result) => (result.verified ? "verified" : "not verified"));
     },
 
-    revert(action, plan, context): Promise<ApplyResult> {
+    async revert(action, plan, context): Promise<ApplyResult> {
       const kind = assertSupported(action);
       if (kind === "rotate_credential") {
-        return Promise.reject(permanent("rotate_credential cannot be reverted: Cordon never knows the previous password"));
+        throw permanent("rotate_credential cannot be reverted: Cordon never knows the previous password");
       }
       return logged("revert", action, () =>
         withSession(target, action.id, context.signal, "revert", (session) =>
@@ -131,7 +131,7 @@ export function createPostgresConnector(
 
     describeCredentials: describePostgresCredentials,
 
-    findRole(roleName, context = {}) {
+    async findRole(roleName, context = {}) {
       return withSession(target, null, context.signal ?? new AbortController().signal, "role lookup", async (session) => {
         const role = await readRoleByName(session.client, roleName);
         return role ? { oid: role.oid, name: role.name } : null;

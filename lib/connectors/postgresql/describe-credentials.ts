@@ -1,7 +1,7 @@
 import type { CredentialRequirement } from "@/lib/connectors/types";
 
 /**
- * The least privilege the connector role needs on PostgreSQL 16 or later, where CREATEROLE
+ * Lists the least privilege the connector role needs on PostgreSQL 16 or later, where CREATEROLE
  * alone no longer lets a role alter roles it was not given ADMIN OPTION on.
  */
 export function describePostgresCredentials(): CredentialRequirement[] {

@@ -1,4 +1,4 @@
-/** Table privileges PostgreSQL knows (MAINTAIN since version 17), in the order `aclexplode` names them. */
+/** PostgreSQL's table privileges (MAINTAIN since version 17), spelled as `aclexplode` returns them. */
 export const TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN"] as const;
 export type TablePrivilege = (typeof TABLE_PRIVILEGES)[number];
 

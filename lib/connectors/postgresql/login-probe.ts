@@ -5,7 +5,7 @@ import { clientConfig, type SessionTarget } from "./session";
 /**
  * - `accepted`: the password was right and the role may log in.
  * - `not_permitted`: the password was right but the role has NOLOGIN.
- * - `password_rejected`: authentication failed, which says nothing about LOGIN, since
+ * - `password_rejected`: authentication failed. That proves nothing about LOGIN, because
  *   PostgreSQL authenticates before it checks `rolcanlogin`.
  */
 export type LoginProbeResult = "accepted" | "not_permitted" | "password_rejected";
@@ -16,9 +16,9 @@ const INSUFFICIENT_PRIVILEGE = "42501";
 
 /**
  * Attempts a real login as `roleName` to the domain's database and closes it at once. The
- * server raises 28000 from InitializeSessionUserId for a NOLOGIN role only after the password
- * was accepted (checked on PostgreSQL 18); the message text is the fallback for servers that
- * do not report the routine.
+ * server raises 28000 from InitializeSessionUserId for a NOLOGIN role only after it accepted
+ * the password (checked on PostgreSQL 18.4). The message text is the fallback for servers
+ * that do not report the routine.
  */
 export async function attemptLogin(target: SessionTarget, roleName: string, password: string): Promise<LoginProbeResult> {
   const client = new pg.Client(clientConfig(target, roleName, password, "cordon:login-probe"));

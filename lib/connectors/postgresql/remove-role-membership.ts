@@ -44,11 +44,12 @@ async function readMembershipGrants(session: PostgresSession, entitlementOid: st
 /** Other roles of the target through which it would still hold the entitlement's privileges. */
 async function readIndirectPaths(session: PostgresSession, entitlementOid: string, memberOid: string): Promise<string[]> {
   const { rows } = await session.client.query<{ name: string }>(
-    `SELECT DISTINCT r.rolname AS name
+    `SELECT r.rolname AS name
        FROM pg_auth_members m
        JOIN pg_roles r ON r.oid = m.roleid
       WHERE m.member = $2::oid AND m.roleid <> $1::oid AND pg_has_role(m.roleid, $1::oid, 'MEMBER')
-      ORDER BY 1 COLLATE "C"`,
+      GROUP BY r.rolname
+      ORDER BY r.rolname COLLATE "C"`,
     [entitlementOid, memberOid],
   );
   return rows.map((row) => row.name);

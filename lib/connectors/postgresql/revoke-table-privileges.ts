@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ApplyResult, ConnectorAction, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
+import type { ApplyResult, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
 import type { Json } from "@/lib/util/canonical-json";
 import { readMembers, readSessions } from "./blast-radius";
 import { TABLE_PRIVILEGES, type TablePrivilege } from "./entitlement";
@@ -9,7 +9,7 @@ import { inTransaction, type PostgresSession } from "./session";
 import { assertPlanUnchanged, buildPlan, identifier, lockRole, parseRevertState, txidReference } from "./steps";
 
 export interface TableGrantRequest {
-  /** Null for ALL: every privilege the target holds directly. */
+  /** Null for ALL: every privilege granted to the target directly. */
   privileges: TablePrivilege[] | null;
   schema: string;
   table: string;
@@ -80,7 +80,7 @@ function describeHeld(held: HeldPrivilege | undefined): string {
 
 interface TableState {
   table: TableRow;
-  /** Privileges the request names that the role holds now. */
+  /** The requested privileges that are granted to the role now. */
   held: HeldPrivilege[];
   diff: ScopeDiff;
 }

@@ -1,5 +1,4 @@
 import type pg from "pg";
-import type { Json } from "@/lib/util/canonical-json";
 import { permanent } from "./errors";
 
 /** OIDs below this are assigned by initdb to the bootstrap superuser and the predefined `pg_*` roles. */
@@ -65,9 +64,9 @@ export async function readActionableRole(client: pg.Client, identity: string): P
 }
 
 /**
- * Rejects superusers (changing them would need superuser power, which the connector must not
- * hold), the connector's own role and the roles it draws privileges from (changing them could
- * lock the connector out), and PostgreSQL's predefined roles.
+ * Rejects superusers, because changing them needs superuser power that the connector must not
+ * have. Also rejects the connector's own role and the roles it inherits privileges from, which
+ * could lock the connector out, and PostgreSQL's predefined roles.
  */
 export function assertActionable(role: RoleRow): void {
   const label = `role ${quoteName(role.name)} (OID ${role.oid})`;
@@ -83,9 +82,4 @@ export function assertActionable(role: RoleRow): void {
   if (role.connectorInherits) {
     throw permanent(`${label} passes its privileges to the connector's own role; changing it could remove privileges the connector needs`);
   }
-}
-
-/** The role attributes a plan shows, so a rename or a change of LOGIN between plan and apply changes the plan hash. */
-export function roleSnapshot(role: RoleRow): Record<string, Json> {
-  return { rolname: role.name, rolcanlogin: role.canLogin, rolvaliduntil: role.validUntil };
 }

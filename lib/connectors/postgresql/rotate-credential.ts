@@ -127,7 +127,7 @@ export async function applyRotateCredential(session: PostgresSession, action: Co
 /**
  * Logs in with the new password, checks that the password has not expired, and, when
  * termination was requested, that no session open at rotation time survived. Only the
- * connector instance that rotated the password holds it, for a limited window.
+ * connector instance that rotated the password keeps it in memory, for a limited window.
  */
 export async function verifyRotateCredential(session: PostgresSession, target: SessionTarget, action: ConnectorAction, ledger: RotationLedger): Promise<VerifyResult> {
   const role = await readActionableRole(session.client, action.target.identity);

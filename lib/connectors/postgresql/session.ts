@@ -61,7 +61,7 @@ export function clientConfig(target: SessionTarget, user: string, password: stri
     statement_timeout: timeout,
     lock_timeout: timeout,
     idle_in_transaction_session_timeout: timeout * 2,
-    // A client-side bound as well, in case the server never answers the cancel.
+    // A client-side bound as well, in case the server never acts on the cancel.
     query_timeout: timeout + 5_000,
     options: "",
   };
@@ -88,7 +88,7 @@ function abortError(step: string, references: DomainReference[]): ConnectorError
 /**
  * Opens a session as the connector role, runs `work`, and closes it. When `signal` aborts,
  * the running statement is cancelled on the server and the call rejects with a transient
- * ConnectorError; the server rolls back any open transaction when the session closes.
+ * ConnectorError. The server rolls back any open transaction when the session closes.
  */
 export async function withSession<T>(
   target: SessionTarget,

@@ -7,7 +7,7 @@ import type { Logger } from "@/lib/log/logger";
  */
 export const POSTGRES_SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
 
-/** Where a PostgreSQL domain lives. The password is a credential and is never part of the settings. */
+/** Address of a PostgreSQL domain and the role the connector logs in as; the password is passed separately. */
 export const ZPostgresDomainSettings = z
   .object({
     host: z.string().min(1).max(255),

@@ -23,7 +23,7 @@ export function parseParameters<S extends z.ZodType>(schema: S, action: Connecto
 
 export function parseRevertState<S extends z.ZodType>(schema: S, plan: Plan): z.infer<S> {
   const parsed = schema.safeParse(plan.revertState);
-  if (!parsed.success) throw permanent("the plan holds no usable revert state for this action, so there is nothing to restore");
+  if (!parsed.success) throw permanent("invalid revert state: the plan records no state that this action can restore");
   return parsed.data;
 }
 
@@ -55,9 +55,9 @@ export function assertPlanUnchanged(diff: ScopeDiff, grant: GrantForApply, refer
 }
 
 /**
- * Runs an ALTER ROLE by name and then reads the role back by OID in the same transaction. A
- * concurrent rename could otherwise point the statement at another role of the same name;
- * when the read-back does not match, the caller's transaction rolls back.
+ * Runs an ALTER ROLE by name, then reads the role back by OID in the same transaction. A
+ * concurrent rename could point the statement at another role of the same name. When the
+ * read-back does not match, this throws, so the caller's transaction rolls back.
  */
 export async function alterRoleChecked(client: pg.Client, role: RoleRow, clause: string, expect: (after: RoleRow) => boolean): Promise<void> {
   await client.query(`ALTER ROLE ${identifier(role.name)} ${clause}`);

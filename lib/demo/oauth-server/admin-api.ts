@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Provider } from "oidc-provider";
-import type { Logger } from "pino";
+import type { Logger } from "@/lib/log/logger";
 import { z } from "zod";
 import { BodyTooLargeError, readBody, sendJson } from "./http-io";
 import type { TDemoClient, TDemoResourceServer } from "./options";

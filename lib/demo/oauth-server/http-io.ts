@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** Thrown when a request body exceeds its size limit; handlers answer 413. */
+/** Thrown when a request body exceeds its size limit; handlers respond with 413. */
 export class BodyTooLargeError extends Error {
   override readonly name = "BodyTooLargeError";
 }

@@ -1,32 +1,23 @@
-import { createHash } from "node:crypto";
 import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
+import {
+  TOKEN_MODELS,
+  type TokenModel,
+  type TokenRecord,
+  compareTokenIds,
+  isTokenModel,
+  jwtTokenRecord,
+  opaqueTokenId,
+  opaqueTokenRecord,
+} from "./token-records";
 
-const TOKEN_MODELS = ["AccessToken", "ClientCredentials", "RefreshToken"] as const;
-type TokenModel = (typeof TOKEN_MODELS)[number];
+export { opaqueTokenId, type TokenRecord } from "./token-records";
 
 /** Revoked token values kept for RFC 7662 verification; the oldest are dropped beyond this count. */
 const MAX_TOMBSTONES = 10_000;
+/** Writes between two sweeps of expired records. */
+const SWEEP_INTERVAL_WRITES = 500;
 /** How long a tombstone of a token without expiry is kept, in milliseconds. */
 const TOMBSTONE_FALLBACK_TTL_MS = 24 * 60 * 60 * 1000;
-
-/** A token as the admin API lists it; never contains the token value. */
-export interface TokenRecord {
-  /** SHA-256 prefix of an opaque token, or the `jti` claim of a JWT access token. */
-  tokenId: string;
-  kind: TokenModel;
-  /** The RFC 7009 `token_type_hint` for this token. */
-  tokenType: "access_token" | "refresh_token";
-  format: "opaque" | "jwt";
-  state: "active" | "revoked";
-  clientId: string;
-  subject: string | null;
-  scopes: string[];
-  audience: string | null;
-  grantId: string | null;
-  issuedAt: string;
-  expiresAt: string;
-  revokedAt: string | null;
-}
 
 export interface TokenFilter {
   clientId?: string;
@@ -55,33 +46,8 @@ interface Tombstone {
 
 interface JwtRecord {
   kind: TokenModel;
-  payload: Record<string, unknown>;
+  claims: Record<string, unknown>;
   expiresAt: number;
-}
-
-function isTokenModel(model: string): model is TokenModel {
-  return (TOKEN_MODELS as readonly string[]).includes(model);
-}
-
-/**
- * Identifies an opaque token without revealing it. oidc-provider uses the opaque token
- * itself as its `jti` and adapter key, so the `jti` of an opaque token is a secret.
- */
-export function opaqueTokenId(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("hex").slice(0, 32);
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === "string" && value.length > 0 ? value : null;
-}
-
-function audienceOf(value: unknown): string | null {
-  if (Array.isArray(value)) return value.filter((item) => typeof item === "string").join(" ") || null;
-  return stringOrNull(value);
-}
-
-function epochSecondsToIso(value: unknown, fallbackMs: number): string {
-  return new Date(typeof value === "number" ? value * 1000 : fallbackMs).toISOString();
 }
 
 /**
@@ -95,6 +61,7 @@ export class DemoStore {
   private readonly tombstones = new Map<string, Tombstone>();
   private readonly jwtRecords = new Map<string, JwtRecord>();
   private readonly clients = new Map<string, RegisteredClient>();
+  private writesSinceSweep = 0;
 
   /** Returns the adapter oidc-provider uses for one model (`AccessToken`, `Session`, `Client`, …). */
   adapterFor(model: string): Adapter {
@@ -132,7 +99,8 @@ export class DemoStore {
     if (!isTokenModel(kind) || typeof payload.jti !== "string") return;
 
     const expiresAt = typeof payload.exp === "number" ? payload.exp * 1000 : Date.now();
-    this.jwtRecords.set(payload.jti, { kind, payload: { ...payload }, expiresAt });
+    this.jwtRecords.set(payload.jti, { kind, claims: { ...payload }, expiresAt });
+    this.countWrite();
   }
 
   /** Lists unexpired tokens matching the filter, sorted by token id. */
@@ -143,24 +111,22 @@ export class DemoStore {
     for (const model of TOKEN_MODELS) {
       for (const [id, entry] of this.entries(model)) {
         if (entry.payload.consumed !== undefined) continue;
-        records.push(this.opaqueRecord(model, id, entry.payload, entry.expiresAt, null));
+        records.push(opaqueTokenRecord(model, id, entry.payload, entry.expiresAt, null));
       }
     }
     if (filter.includeRevoked) {
       for (const tombstone of this.tombstones.values()) {
-        records.push(
-          this.opaqueRecord(tombstone.model, tombstone.value, tombstone.payload, tombstone.expiresAt, tombstone.revokedAt),
-        );
+        records.push(opaqueTokenRecord(tombstone.model, tombstone.value, tombstone.payload, tombstone.expiresAt, tombstone.revokedAt));
       }
     }
-    for (const [jti, record] of this.jwtRecords) {
-      records.push(this.jwtRecord(jti, record));
+    for (const record of this.jwtRecords.values()) {
+      records.push(jwtTokenRecord(record.kind, record.claims, record.expiresAt));
     }
 
     return records
       .filter((record) => filter.clientId === undefined || record.clientId === filter.clientId)
       .filter((record) => filter.subject === undefined || record.subject === filter.subject)
-      .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
+      .sort(compareTokenIds);
   }
 
   /** Returns the values of known opaque tokens, active or revoked, by token id. */
@@ -200,6 +166,7 @@ export class DemoStore {
 
     if (model === "Session" && typeof payload.uid === "string") this.sessionIdByUid.set(payload.uid, id);
     if (isTokenModel(model)) this.tokenKeyById.set(opaqueTokenId(id), { model, id });
+    this.countWrite();
   }
 
   findSessionByUid(uid: string): AdapterPayload | undefined {
@@ -246,10 +213,17 @@ export class DemoStore {
     }
   }
 
+  /** Sweeps expired records every SWEEP_INTERVAL_WRITES writes, because `findEntry` removes only the expired records that are read again. */
+  private countWrite(): void {
+    this.writesSinceSweep += 1;
+    if (this.writesSinceSweep >= SWEEP_INTERVAL_WRITES) this.sweepExpired();
+  }
+
   private sweepExpired(): void {
     const now = Date.now();
-    for (const model of TOKEN_MODELS) {
-      for (const [id, entry] of [...this.entries(model)]) {
+    this.writesSinceSweep = 0;
+    for (const [model, entries] of this.models) {
+      for (const [id, entry] of [...entries]) {
         if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.removeEntry(model, id, entry);
       }
     }
@@ -259,53 +233,6 @@ export class DemoStore {
     for (const [jti, record] of [...this.jwtRecords]) {
       if (record.expiresAt <= now) this.jwtRecords.delete(jti);
     }
-  }
-
-  private opaqueRecord(
-    model: TokenModel,
-    value: string,
-    payload: AdapterPayload,
-    expiresAtMs: number | undefined,
-    revokedAtMs: number | null,
-  ): TokenRecord {
-    const now = Date.now();
-    return {
-      tokenId: opaqueTokenId(value),
-      kind: model,
-      tokenType: model === "RefreshToken" ? "refresh_token" : "access_token",
-      format: "opaque",
-      state: revokedAtMs === null ? "active" : "revoked",
-      clientId: String(payload.clientId),
-      subject: stringOrNull(payload.accountId),
-      scopes: typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean).sort() : [],
-      audience: audienceOf(payload.aud),
-      grantId: stringOrNull(payload.grantId),
-      issuedAt: epochSecondsToIso(payload.iat, now),
-      expiresAt: epochSecondsToIso(payload.exp, expiresAtMs ?? now),
-      revokedAt: revokedAtMs === null ? null : new Date(revokedAtMs).toISOString(),
-    };
-  }
-
-  private jwtRecord(jti: string, record: JwtRecord): TokenRecord {
-    const { payload } = record;
-    const subject = stringOrNull(payload.sub);
-    const clientId = String(payload.client_id);
-    return {
-      tokenId: jti,
-      kind: record.kind,
-      tokenType: "access_token",
-      format: "jwt",
-      state: "active",
-      clientId,
-      // A client_credentials JWT carries the client id as `sub`; only a person's token has a subject.
-      subject: record.kind === "ClientCredentials" || subject === clientId ? null : subject,
-      scopes: typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean).sort() : [],
-      audience: audienceOf(payload.aud),
-      grantId: null,
-      issuedAt: epochSecondsToIso(payload.iat, Date.now()),
-      expiresAt: new Date(record.expiresAt).toISOString(),
-      revokedAt: null,
-    };
   }
 
   private clientAdapter(): Adapter {

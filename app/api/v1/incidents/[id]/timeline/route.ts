@@ -1,0 +1,8 @@
+import { readIncidentTimeline, ZTimelineQuery } from "@/lib/audit/timeline";
+import { apiRoute, json } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+export const GET = apiRoute({ auth: "any", personalTokens: true, query: ZTimelineQuery }, async ({ context, params, query }) => {
+  return json(await readIncidentTimeline(context, params.id ?? "", query));
+});

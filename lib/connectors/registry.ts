@@ -1,0 +1,166 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { z } from "zod";
+import type { Domain } from "@/lib/db/client";
+import { logger as rootLogger, type Logger } from "@/lib/log/logger";
+import { createOAuth2Connector, ZOAuth2Credentials, ZOAuth2DomainSettings } from "./oauth2";
+import { createPostgresConnector, ZPostgresDomainCredentials, ZPostgresDomainSettings } from "./postgresql";
+import { createScimConnector, ZScimCredentials, ZScimDomainSettings } from "./scim";
+import { ConnectorError, type Connector, type DomainKind } from "./types";
+
+/** How one domain kind turns validated settings and credentials into a connector. */
+interface ConnectorFactory {
+  settings: z.ZodType;
+  credentials: z.ZodType;
+  /** The credential field that a plain secret (one that is not a JSON object) fills. */
+  primarySecret: string;
+  create(settings: never, credentials: never, logger: Logger): Connector;
+}
+
+const FACTORIES: Record<DomainKind, ConnectorFactory> = {
+  scim: {
+    settings: ZScimDomainSettings,
+    credentials: ZScimCredentials,
+    primarySecret: "bearerToken",
+    create: (settings: z.output<typeof ZScimDomainSettings>, credentials: z.output<typeof ZScimCredentials>) => createScimConnector(settings, credentials),
+  },
+  oauth2: {
+    settings: ZOAuth2DomainSettings,
+    credentials: ZOAuth2Credentials,
+    primarySecret: "clientSecret",
+    create: (settings: z.output<typeof ZOAuth2DomainSettings>, credentials: z.output<typeof ZOAuth2Credentials>, logger: Logger) =>
+      createOAuth2Connector(settings, credentials, { logger }),
+  },
+  postgresql: {
+    settings: ZPostgresDomainSettings,
+    credentials: ZPostgresDomainCredentials,
+    primarySecret: "password",
+    create: (settings: z.output<typeof ZPostgresDomainSettings>, credentials: z.output<typeof ZPostgresDomainCredentials>, logger: Logger) =>
+      createPostgresConnector(settings, credentials, { logger }),
+  },
+};
+
+/** Cached connectors live this long, so a credential rotated in its env or file is read again. */
+export const CONNECTOR_CACHE_TTL_MS = 5 * 60 * 1000;
+const MAX_CREDENTIAL_FILE_BYTES = 64 * 1024;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+interface CacheEntry {
+  version: number;
+  createdAt: number;
+  connector: Promise<Connector>;
+}
+
+const globalForConnectors = globalThis as unknown as { cordonConnectors?: Map<string, CacheEntry> };
+const cache: Map<string, CacheEntry> = (globalForConnectors.cordonConnectors ??= new Map());
+
+/**
+ * Reads the secret that `credentialRef` points at: `env:NAME` reads an environment variable,
+ * `file:/absolute/path` reads a file (one trailing newline and surrounding spaces are dropped).
+ * Errors name the reference and never the value.
+ * NOTE: a minimal resolver; it stands in until a shared one exists under lib/domains.
+ */
+export async function resolveCredentialRef(ref: string): Promise<string> {
+  const separator = ref.indexOf(":");
+  const scheme = separator < 0 ? "" : ref.slice(0, separator);
+  const location = ref.slice(separator + 1);
+
+  if (scheme === "env") {
+    if (!ENV_NAME.test(location)) throw new ConnectorError(`credentialRef ${JSON.stringify(ref)} names an invalid environment variable`, false);
+    const value = process.env[location];
+    if (value === undefined || value === "") throw new ConnectorError(`credential ${ref} is not set in the environment`, false);
+    return value;
+  }
+  if (scheme === "file") {
+    if (!path.isAbsolute(location)) throw new ConnectorError(`credentialRef ${JSON.stringify(ref)} must name an absolute path`, false);
+    return readCredentialFile(ref, location);
+  }
+  throw new ConnectorError(`credentialRef ${JSON.stringify(ref.slice(0, 80))} is invalid; use env:NAME or file:/absolute/path`, false);
+}
+
+async function readCredentialFile(ref: string, file: string): Promise<string> {
+  let content: Buffer;
+  try {
+    content = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    throw new ConnectorError(`credential file ${ref} cannot be read (${code})`, false);
+  }
+  if (content.length > MAX_CREDENTIAL_FILE_BYTES) {
+    throw new ConnectorError(`credential file ${ref} is larger than ${MAX_CREDENTIAL_FILE_BYTES} bytes`, false);
+  }
+  const value = content.toString("utf8").trim();
+  if (value === "") throw new ConnectorError(`credential file ${ref} is empty`, false);
+  return value;
+}
+
+/**
+ * Turns the resolved secret into the kind's credential object: a JSON object is taken as is
+ * (for kinds with several secrets, such as oauth2's clientSecret and adminToken), anything
+ * else fills the kind's one primary secret.
+ */
+function credentialsFor(domain: Domain, factory: ConnectorFactory, secret: string): unknown {
+  if (!secret.startsWith("{")) return { [factory.primarySecret]: secret };
+  try {
+    return JSON.parse(secret) as unknown;
+  } catch {
+    // JSON.parse quotes the input in its message, so its error must not travel further.
+    throw new ConnectorError(`credential ${domain.credentialRef} of domain ${domain.name} starts with "{" but is not valid JSON`, false);
+  }
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join(".") || "value"}: ${issue.message}`).join("; ");
+}
+
+async function buildConnector(domain: Domain): Promise<Connector> {
+  const factory = FACTORIES[domain.kind];
+  const settings = factory.settings.safeParse(domain.settings);
+  if (!settings.success) {
+    throw new ConnectorError(`domain ${domain.name} has invalid ${domain.kind} settings: ${describeIssues(settings.error)}`, false);
+  }
+
+  const secret = await resolveCredentialRef(domain.credentialRef);
+  const credentials = factory.credentials.safeParse(credentialsFor(domain, factory, secret));
+  if (!credentials.success) {
+    // Only the field names are reported: a zod message may quote part of the value.
+    const fields = [...new Set(credentials.error.issues.map((issue) => issue.path.join(".") || "credentials"))];
+    throw new ConnectorError(`credential ${domain.credentialRef} of domain ${domain.name} is invalid for ${domain.kind}; check ${fields.join(", ")}`, false);
+  }
+
+  const logger = rootLogger.child({ component: "connector", domain: domain.name, domainKind: domain.kind });
+  return factory.create(settings.data as never, credentials.data as never, logger);
+}
+
+/**
+ * Returns the connector of a domain, built from its validated settings and its resolved
+ * credential. Connectors are cached per domain id; a change of the domain row (its
+ * `updatedAt`) or an entry older than CONNECTOR_CACHE_TTL_MS builds a new one.
+ */
+export async function connectorForDomain(domain: Domain): Promise<Connector> {
+  const version = domain.updatedAt.getTime();
+  const cached = cache.get(domain.id);
+  if (cached && cached.version === version && Date.now() - cached.createdAt < CONNECTOR_CACHE_TTL_MS) return cached.connector;
+
+  const connector = buildConnector(domain);
+  cache.set(domain.id, { version, createdAt: Date.now(), connector });
+  if (cached) closeLater(cached.connector, domain.name);
+  connector.catch(() => {
+    // A failed build is not cached, so fixing the settings or the credential takes effect at once.
+    if (cache.get(domain.id)?.connector === connector) cache.delete(domain.id);
+  });
+  return connector;
+}
+
+function closeLater(connector: Promise<Connector>, domainName: string): void {
+  connector
+    .then((built) => built.close?.())
+    .catch((error: unknown) => rootLogger.warn({ component: "connector", domain: domainName, err: error }, "closing a replaced connector failed"));
+}
+
+/** Closes and forgets every cached connector; for shutdown and tests. */
+export async function clearConnectorCache(): Promise<void> {
+  const entries = [...cache.values()];
+  cache.clear();
+  await Promise.allSettled(entries.map(async (entry) => (await entry.connector).close?.()));
+}

@@ -1,0 +1,60 @@
+import type { z } from "zod";
+import { ValidationFailed } from "@/lib/errors";
+
+const MAX_QUOTED_CODE_POINTS = 60;
+
+// Control, format (bidi overrides, zero-width), private-use, unassigned and line/paragraph
+// separator characters. Escaped so that a message stays on one line and shows what was typed.
+const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * Quotes a value typed by an operator for an error message: JSON string syntax, invisible
+ * characters as `\u` escapes, and at most 60 code points, so the message stays one line and
+ * cannot reorder or hide the text around it.
+ */
+export function quoteValue(value: string): string {
+  const codePoints = Array.from(value);
+  const shown = codePoints.length > MAX_QUOTED_CODE_POINTS ? `${codePoints.slice(0, MAX_QUOTED_CODE_POINTS).join("")}…` : value;
+  return JSON.stringify(shown).replace(INVISIBLE, (character) => {
+    const codePoint = character.codePointAt(0) ?? 0;
+    return codePoint > 0xffff ? `\\u{${codePoint.toString(16)}}` : `\\u${codePoint.toString(16).padStart(4, "0")}`;
+  });
+}
+
+export interface ParseAdminInputOptions {
+  /** Top-level fields whose values are secrets (a password) and never appear in a message. */
+  secretFields?: readonly string[];
+}
+
+/**
+ * Parses the input of an administration verb. On failure it throws ValidationFailed with one
+ * entry per problem: the JSON pointer of the field and a message that ends with the rejected
+ * value, when that value is a string or a number and its field is not secret.
+ */
+export function parseAdminInput<S extends z.ZodType>(schema: S, input: unknown, subject: string, options: ParseAdminInputOptions = {}): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+
+  const secretFields = new Set(options.secretFields ?? []);
+  const errors = parsed.error.issues.map((issue) => {
+    const secret = issue.path.length === 0 ? secretFields.size > 0 : secretFields.has(String(issue.path[0]));
+    const value = secret ? undefined : valueAt(input, issue.path);
+    const got = typeof value === "string" ? quoteValue(value) : typeof value === "number" ? String(value) : null;
+    return { pointer: toPointer(issue.path), message: got === null ? issue.message : `${issue.message}, got ${got}` };
+  });
+  throw new ValidationFailed(`invalid ${subject}: ${errors.map((error) => `${error.pointer} ${error.message}`).join("; ")}`, errors);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** Builds a JSON Pointer (RFC 6901) from a zod issue path. */
+function toPointer(path: readonly PropertyKey[]): string {
+  return path.map((key) => `/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+}

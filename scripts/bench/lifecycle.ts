@@ -1,0 +1,108 @@
+// `npm run bench:lifecycle [-- --actions N --concurrency C]`: drives N actions through
+// propose → approve (grant minted) → redeem against an embedded PostgreSQL and prints
+// actions per second and p50/p99 per transition, beside a ceiling measured in the same run:
+// the same number of rows written with plain parameterised INSERTs, one transaction per action.
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { proposeAction } from "@/lib/actions/propose-action";
+import { recordApproval } from "@/lib/actions/record-approval";
+import { ZApprovalBody, ZProposeActionBody } from "@/lib/actions/schemas";
+import type { ServiceContext } from "@/lib/actions/context";
+import { createPrismaClient } from "@/lib/db/client";
+import { redeemGrant } from "@/lib/grants/redeem-grant";
+import { loadPolicySet } from "@/lib/policy/engine";
+import { systemClock } from "@/lib/time/clock";
+import { benchLogger, machineDescription, ms, runPool, startBenchDatabase, summarise } from "./support";
+
+const { values } = parseArgs({ options: { actions: { type: "string", default: "500" }, concurrency: { type: "string", default: "8" } } });
+const count = Number(values.actions);
+const concurrency = Number(values.concurrency);
+
+const COUNTED_TABLES = ["actions", "audit_events", "audit_chain_heads", "policy_decisions", "approvals", "grants"];
+
+async function rowCounts(client: pg.Client): Promise<number> {
+  let total = 0;
+  for (const table of COUNTED_TABLES) total += Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+  return total;
+}
+
+async function main(): Promise<void> {
+  const database = await startBenchDatabase();
+  const prisma = createPrismaClient(database.server.url, { max: concurrency + 2 });
+  const policies = await loadPolicySet(new URL("../../policies", import.meta.url).pathname);
+  const probe = new pg.Client({ connectionString: database.server.url });
+  await probe.connect();
+
+  const domain = await prisma.domain.create({ data: { name: "bench-postgres", kind: "postgresql", settings: {}, credentialRef: "env:UNUSED" } });
+  const incident = await prisma.incident.create({ data: { externalId: "BENCH-1", title: "Benchmark", severity: "high", summary: "" } });
+  const client = await prisma.workloadClient.create({ data: { name: "bench-soar", ownerEmail: "owner@example.com", allowedKinds: ["disable_account"], allowedDomains: [domain.name] } });
+  const approvers = await Promise.all(Array.from({ length: concurrency }, (_, index) => prisma.user.create({ data: { email: `approver${index}@example.com`, displayName: `Approver ${index}`, roles: ["approver"] } })));
+
+  const context = (actor: ServiceContext["actor"]): ServiceContext => ({ db: prisma, clock: systemClock, actor, requestId: "bench", logger: benchLogger, policies });
+  const timings = { propose: [] as number[], approve: [] as number[], redeem: [] as number[] };
+  const before = await rowCounts(probe);
+
+  const started = performance.now();
+  await runPool(count, concurrency, async (index) => {
+    let mark = performance.now();
+    const { action } = await proposeAction(
+      context({ type: "workload", client }),
+      ZProposeActionBody.parse({ kind: "disable_account", target: { domain: domain.name, identity: `role-${index}` }, incidentId: incident.id, justification: "benchmark" }),
+    );
+    timings.propose.push(performance.now() - mark);
+
+    mark = performance.now();
+    await recordApproval(context({ type: "person", user: approvers[index % approvers.length]!, via: "session" }), action.id, ZApprovalBody.parse({ decision: "approve", executionWindow: "PT15M" }));
+    timings.approve.push(performance.now() - mark);
+
+    mark = performance.now();
+    await redeemGrant(context({ type: "system", id: "bench" }), action.id, action.planHash, "bench-worker");
+    timings.redeem.push(performance.now() - mark);
+  });
+  const lifecycleSeconds = (performance.now() - started) / 1000;
+  const rowsPerAction = ((await rowCounts(probe)) - before) / count;
+
+  // Ceiling: the same rows as plain INSERTs, one transaction per action, same concurrency.
+  await probe.query("CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, action int NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
+  const pool = new pg.Pool({ connectionString: database.server.url, max: concurrency });
+  const perActionRows = Math.round(rowsPerAction);
+  const ceilingStarted = performance.now();
+  await runPool(count, concurrency, async (index) => {
+    const connection = await pool.connect();
+    try {
+      await connection.query("BEGIN");
+      for (let row = 0; row < perActionRows; row += 1) {
+        await connection.query("INSERT INTO bench_ceiling (action, payload) VALUES ($1, $2)", [index, { row, kind: "disable_account" }]);
+      }
+      await connection.query("COMMIT");
+    } finally {
+      connection.release();
+    }
+  });
+  const ceilingSeconds = (performance.now() - ceilingStarted) / 1000;
+
+  const lifecycleRate = count / lifecycleSeconds;
+  const ceilingRate = count / ceilingSeconds;
+  console.log(`machine: ${machineDescription()}`);
+  console.log(`actions: ${count}, concurrency: ${concurrency}, rows written per action: ${rowsPerAction.toFixed(1)}`);
+  for (const [name, samples] of Object.entries(timings)) {
+    const { p50, p99 } = summarise(samples);
+    console.log(`${name.padEnd(8)} p50 ${ms(p50)}  p99 ${ms(p99)}`);
+  }
+  console.log(`lifecycle: ${lifecycleRate.toFixed(1)} actions/s (propose → approve → grant → redeem)`);
+  console.log(`ceiling:   ${ceilingRate.toFixed(1)} actions/s (${perActionRows} plain INSERTs per transaction)`);
+  console.log(`ratio:     ${(lifecycleRate / ceilingRate).toFixed(2)} of the ceiling`);
+
+  await pool.end();
+  await probe.end();
+  await prisma.$disconnect();
+  await database.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,55 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { startEmbeddedPostgres, type EmbeddedServer } from "@/lib/db/embedded";
+import { migrate } from "@/lib/db/migrate";
+
+export const benchLogger = pino({ level: "warn" });
+
+/** A throwaway embedded PostgreSQL with Cordon's schema, for one benchmark run. */
+export async function startBenchDatabase(): Promise<{ server: EmbeddedServer; dataDir: string; close(): Promise<void> }> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "cordon-bench-"));
+  const server = await startEmbeddedPostgres({ dataDir, logger: benchLogger });
+  await migrate({ databaseUrl: server.url, migrationsDir: path.resolve(import.meta.dirname, "../../prisma/migrations"), logger: benchLogger });
+  return {
+    server,
+    dataDir,
+    async close() {
+      await server.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export function summarise(samples: number[]): { p50: number; p99: number; mean: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length) };
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight. */
+export async function runPool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (next < count) {
+      const index = next++;
+      await task(index);
+    }
+  });
+  await Promise.all(workers);
+}
+
+export function machineDescription(): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+export function ms(value: number): string {
+  return `${value.toFixed(2)} ms`;
+}
