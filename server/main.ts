@@ -31,8 +31,8 @@ async function main(): Promise<void> {
   process.env.CORDON_DATA_DIR = config.dataDir;
   const policies = await currentPolicySet();
   logger.info({ component: "policy", dir: activePolicyDir(), policies: policies.policies.length }, "policies loaded");
-  await buildIfNeeded(dir, logger);
   const database = await openDatabase(config, logger);
+  await buildIfNeeded(dir, logger);
   process.env.NEXTAUTH_URL ??= config.publicUrl;
   process.env.NEXTAUTH_SECRET ??= await readOrCreateSecretFile(config.dataDir, "session-secret");
 

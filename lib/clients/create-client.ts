@@ -86,13 +86,13 @@ async function assertDomainsExist(tx: Db, names: readonly string[]): Promise<voi
   if (names.length === 0) return;
   const found = await tx.domain.findMany({ where: { name: { in: [...names] } }, select: { name: true } });
   const known = new Set(found.map((domain) => domain.name));
-  const errors = names.flatMap((name, index) => (known.has(name) ? [] : [{ pointer: `/allowedDomains/${index}`, message: `no domain is named ${quoteValue(name)}` }]));
+  const errors = names.flatMap((name, index) => (known.has(name) ? [] : [{ pointer: `/allowedDomains/${index}`, message: `must name registered domains; no domain is named ${quoteValue(name)}` }]));
   if (errors.length > 0) throw new ValidationFailed(`invalid workload client: ${errors.map((error) => `${error.pointer} ${error.message}`).join("; ")}`, errors);
 }
 
 async function assertUnregistered(tx: Db, data: ParsedInput): Promise<void> {
   if (await tx.workloadClient.findUnique({ where: { name: data.name }, select: { id: true } })) {
-    throw new ValidationFailed(`a workload client named ${data.name} already exists`, [{ pointer: "/name", message: `already registered: ${data.name}` }]);
+    throw new ValidationFailed(`a workload client named ${data.name} already exists`, [{ pointer: "/name", message: `is already registered: ${data.name}` }]);
   }
   if (!data.jwt) return;
 
@@ -100,7 +100,7 @@ async function assertUnregistered(tx: Db, data: ParsedInput): Promise<void> {
   const sameSubject = await tx.workloadClient.findUnique({ where: { jwtIssuer_jwtSubject: { jwtIssuer: issuer, jwtSubject: subject } }, select: { name: true } });
   if (sameSubject) {
     throw new ValidationFailed(`client ${sameSubject.name} already uses issuer ${quoteValue(issuer)} with subject ${quoteValue(subject)}`, [
-      { pointer: "/jwt/subject", message: `already registered for this issuer on client ${sameSubject.name}: ${quoteValue(subject)}` },
+      { pointer: "/jwt/subject", message: `is already registered for this issuer on client ${sameSubject.name}: ${quoteValue(subject)}` },
     ]);
   }
 

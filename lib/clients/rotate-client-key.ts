@@ -30,7 +30,7 @@ export async function rotateClientKey(context: AdminContext, input: RotateClient
     const client = await lockClient(tx, data.client);
     if (client.jwtIssuer !== null) {
       throw new ValidationFailed(`client ${client.name} authenticates with JWTs from ${quoteValue(client.jwtIssuer)} and has no API key to rotate`, [
-        { pointer: "/client", message: `authenticates with JWTs: ${client.name}` },
+        { pointer: "/client", message: `names a client that authenticates with JWTs: ${client.name}` },
       ]);
     }
     if (!client.enabled) {

@@ -55,7 +55,8 @@ export const ZCreateClientInput = z
     name: ZClientName,
     ownerEmail: ZEmail,
     allowedKinds: z
-      .array(z.enum(ACTION_KINDS, { error: `must be one of ${ACTION_KINDS.join(", ")}` }))
+      // Typed as strings on input, so callers can pass what an operator typed and get the message below.
+      .array(z.string().pipe(z.enum(ACTION_KINDS, { error: `must be one of ${ACTION_KINDS.join(", ")}` })))
       .min(1, `give at least one kind: ${ACTION_KINDS.join(", ")}`)
       .default([...ACTION_KINDS])
       .transform((kinds) => [...new Set(kinds)]),

@@ -26,6 +26,11 @@ export interface BlastRadiusEntry {
   type: string;
   id: string;
   description: string;
+  /**
+   * Shown to approvers but left out of the plan hash, because it changes on its own
+   * (open sessions come and go) and would otherwise make every plan look drifted.
+   */
+  volatile?: boolean;
 }
 
 export interface ScopeDiff {

@@ -4,7 +4,7 @@ import type { TPostgresDomainSettings } from "@/lib/connectors/postgresql/settin
 import { logger as rootLogger, type Logger } from "@/lib/log/logger";
 
 export const DEMO_CONNECTOR_ROLE = "cordon_connector";
-/** Service roles that can log in, and the group role they may belong to. */
+/** Demo service roles, created with LOGIN. */
 export const DEMO_SERVICE_ROLES = ["svc_reporting", "svc_etl", "ci_deployer"] as const;
 export const DEMO_GROUP_ROLE = "db_admin";
 export const DEMO_TABLE = { schema: "public", name: "invoices" } as const;
@@ -53,8 +53,9 @@ async function createDatabaseIfMissing(client: pg.Client, database: string): Pro
 }
 
 /**
- * Gives the connector role exactly what describePostgresCredentials lists: CREATEROLE, ADMIN
- * OPTION without INHERIT or SET on every managed role, pg_signal_backend, and CONNECT.
+ * Gives the connector role exactly the required privileges describePostgresCredentials lists:
+ * CREATEROLE, ADMIN OPTION without INHERIT or SET on every managed role, pg_signal_backend,
+ * and CONNECT. The optional table-owner membership is left out.
  */
 async function setUpConnectorRole(client: pg.Client, database: string, password: string): Promise<void> {
   await createRoleIfMissing(client, DEMO_CONNECTOR_ROLE, "LOGIN CREATEROLE");
@@ -99,7 +100,7 @@ export async function setupDemoPostgresDomain(options: SetupDemoPostgresDomainOp
   const client = new pg.Client({ connectionString: options.adminUrl });
   await client.connect();
   try {
-    // Two processes (the app and a CLI run) may set up the demo at once; roles are cluster-wide.
+    // Two processes (the app and a CLI run) may set up the demo at once, and roles are cluster-wide.
     await client.query("SELECT pg_advisory_lock($1)", [SETUP_LOCK_KEY]);
     await createDatabaseIfMissing(client, database);
 

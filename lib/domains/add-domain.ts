@@ -30,7 +30,7 @@ export async function addDomain(context: AdminContext, input: AddDomainInput): P
   const data = parseAdminInput(ZAddDomainInput, input, "domain");
 
   assertSettingsStorable(data.settings);
-  const settings = parseAdminInput(DOMAIN_SETTINGS_SCHEMAS[data.kind], data.settings, `${data.kind} settings`);
+  const settings = parseAdminInput(DOMAIN_SETTINGS_SCHEMAS[data.kind], data.settings, `${data.kind} settings`, { pointerPrefix: "/settings" });
 
   const now = context.clock.now();
   const credentialRef = formatCredentialReference(data.credentialRef);
@@ -51,7 +51,7 @@ export async function addDomain(context: AdminContext, input: AddDomainInput): P
       return created;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ValidationFailed(`a domain named ${data.name} already exists`, [{ pointer: "/name", message: `already registered: ${data.name}` }]);
+    if (isUniqueViolation(error)) throw new ValidationFailed(`a domain named ${data.name} already exists`, [{ pointer: "/name", message: `is already registered: ${data.name}` }]);
     throw error;
   }
 

@@ -11,14 +11,16 @@ export const ZDomainName = z
   .max(64, "must be at most 64 characters")
   .regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, "must be lower-case letters, digits, '.', '_' or '-', starting and ending with a letter or digit");
 
-export const ZDomainKind = z.enum(DOMAIN_KINDS, { error: `must be one of ${DOMAIN_KINDS.join(", ")}` });
+/** A domain kind; typed as a string on input, so callers can pass what an operator typed. */
+export const ZDomainKind = z.string().pipe(z.enum(DOMAIN_KINDS, { error: `must be one of ${DOMAIN_KINDS.join(", ")}` }));
 
 /** Input of addDomain. `settings` is checked against the connector's own schema for the kind. */
 export const ZAddDomainInput = z
   .object({
     name: ZDomainName,
     kind: ZDomainKind,
-    settings: z.record(z.string(), z.unknown(), { error: "must be a JSON object" }),
+    // Typed as unknown on input: it is parsed JSON from an operator or a form.
+    settings: z.unknown().pipe(z.record(z.string(), z.unknown(), { error: "must be a JSON object" })),
     credentialRef: ZCredentialReference,
   })
   .strict();

@@ -54,7 +54,7 @@ export async function createUser(context: AdminContext, input: CreateUserInput):
     return { user, generatedPassword };
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new ValidationFailed(`a person with email ${data.email} already exists`, [{ pointer: "/email", message: `already registered: ${data.email}` }]);
+      throw new ValidationFailed(`a person with email ${data.email} already exists`, [{ pointer: "/email", message: `is already registered: ${data.email}` }]);
     }
     throw error;
   }

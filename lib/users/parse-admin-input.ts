@@ -15,7 +15,16 @@ const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}]/gu;
 export function quoteValue(value: string): string {
   const codePoints = Array.from(value);
   const shown = codePoints.length > MAX_QUOTED_CODE_POINTS ? `${codePoints.slice(0, MAX_QUOTED_CODE_POINTS).join("")}…` : value;
-  return JSON.stringify(shown).replace(INVISIBLE, (character) => {
+  return escapeInvisible(JSON.stringify(shown));
+}
+
+/**
+ * Replaces control, format, private-use, unassigned and line separator characters with `\u`
+ * escapes, for text printed to a terminal that came from outside (an identity provider's
+ * display name), so it cannot move the cursor, end the line or reverse the text after it.
+ */
+export function escapeInvisible(text: string): string {
+  return text.replace(INVISIBLE, (character) => {
     const codePoint = character.codePointAt(0) ?? 0;
     return codePoint > 0xffff ? `\\u{${codePoint.toString(16)}}` : `\\u${codePoint.toString(16).padStart(4, "0")}`;
   });
@@ -24,6 +33,8 @@ export function quoteValue(value: string): string {
 export interface ParseAdminInputOptions {
   /** Top-level fields whose values are secrets (a password) and never appear in a message. */
   secretFields?: readonly string[];
+  /** JSON pointer of the input within a larger document, put before each problem's pointer. */
+  pointerPrefix?: string;
 }
 
 /**
@@ -40,7 +51,7 @@ export function parseAdminInput<S extends z.ZodType>(schema: S, input: unknown, 
     const secret = issue.path.length === 0 ? secretFields.size > 0 : secretFields.has(String(issue.path[0]));
     const value = secret ? undefined : valueAt(input, issue.path);
     const got = typeof value === "string" ? quoteValue(value) : typeof value === "number" ? String(value) : null;
-    return { pointer: toPointer(issue.path), message: got === null ? issue.message : `${issue.message}, got ${got}` };
+    return { pointer: `${options.pointerPrefix ?? ""}${toPointer(issue.path)}`, message: got === null ? issue.message : `${issue.message}, got ${got}` };
   });
   throw new ValidationFailed(`invalid ${subject}: ${errors.map((error) => `${error.pointer} ${error.message}`).join("; ")}`, errors);
 }

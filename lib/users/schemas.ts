@@ -12,7 +12,8 @@ export const ZEmail = z
   .max(320, "must be at most 320 characters")
   .toLowerCase();
 
-export const ZRole = z.enum(PERSON_ROLES, { error: `must be one of ${PERSON_ROLES.join(", ")}` });
+/** A person's role; typed as a string on input, so callers can pass what an operator typed. */
+export const ZRole = z.string().pipe(z.enum(PERSON_ROLES, { error: `must be one of ${PERSON_ROLES.join(", ")}` }));
 
 // Display names are shown in the console and the audit trail: no control or format characters,
 // which could break a line or reorder the text around the name.

@@ -6,7 +6,7 @@ function yesNo(value: boolean): string {
   return value ? "yes" : "no";
 }
 
-/** Roles the target is a member of: what it can act as, and what it could grant onwards. */
+/** Lists the roles the target is a member of: what it can act as, and what it could grant onwards. */
 export async function readMemberships(client: pg.Client, roleOid: string): Promise<BlastRadiusEntry[]> {
   const { rows } = await client.query<{ oid: string; name: string; grantorOid: string; grantor: string | null; admin: boolean; inherit: boolean; set: boolean }>(
     `SELECT m.roleid::text AS oid, r.rolname AS name, m.grantor::text AS "grantorOid", g.rolname AS grantor,
@@ -26,7 +26,7 @@ export async function readMemberships(client: pg.Client, roleOid: string): Promi
 }
 
 /**
- * Roles that are members of the target. The connector's own administrative membership is left
+ * Lists the roles that are members of the target. The connector's own administrative membership is left
  * out: it is how Cordon manages the role, not something that depends on it.
  */
 export async function readMembers(client: pg.Client, roleOid: string, subject = "this role"): Promise<BlastRadiusEntry[]> {
@@ -74,8 +74,8 @@ const CATALOG_TYPES: Record<string, string> = {
 };
 
 /**
- * Objects in every database of the cluster that grant privileges to the role or that it owns,
- * counted by database and object type. Relation kinds are only known for the connected database,
+ * Counts the objects in every database of the cluster that grant privileges to the role or
+ * that it owns, by database and object type. Relation kinds are only known for the connected database,
  * because pg_class is per database; elsewhere they count as "relation".
  */
 export async function readObjectDependencies(client: pg.Client, roleOid: string, subject = "this role"): Promise<BlastRadiusEntry[]> {
@@ -109,8 +109,14 @@ export async function readObjectDependencies(client: pg.Client, roleOid: string,
   });
 }
 
+function describeOrigin(address: string): string {
+  if (address === "hidden") return "from an address hidden from the connector role";
+  if (address === "local socket") return "over a local socket";
+  return `from ${address}`;
+}
+
 /**
- * Open sessions of the role across the cluster, counted by database, application and client
+ * Counts the role's open sessions across the cluster by database, application and client
  * address. The address is only visible with pg_read_all_stats, which the connector does not
  * need otherwise, so without it the address reads "hidden".
  */
@@ -132,11 +138,12 @@ export async function readSessions(client: pg.Client, roleOid: string): Promise<
   return rows.map((row) => ({
     type: "sessions",
     id: `${row.database ?? ""}/${row.application}/${row.address}`,
-    description: `${row.count} open session(s) to database ${row.database === null ? "(none)" : quoteName(row.database)} from application ${quoteName(row.application)} at ${row.address}`,
+    description: `${row.count} open session(s) to database ${row.database === null ? "(none)" : quoteName(row.database)} by application ${quoteName(row.application)} ${describeOrigin(row.address)}`,
+    volatile: true,
   }));
 }
 
-/** Backend pids of the role's open sessions, for termination and for counting what is left. */
+/** Lists the backend pids of the role's open sessions. */
 export async function readSessionPids(client: pg.Client, roleOid: string): Promise<number[]> {
   const { rows } = await client.query<{ pid: number }>(
     "SELECT pid FROM pg_stat_activity WHERE usesysid = $1::oid AND pid <> pg_backend_pid() ORDER BY pid",

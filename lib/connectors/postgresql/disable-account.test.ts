@@ -56,7 +56,7 @@ describe("disable_account", () => {
     expect(descriptions).toContain(`role_membership: member of "db_admin" (admin option: yes, inherit: yes, set: yes), granted by "cordon"`);
     expect(descriptions).toContain(`role_member: "app_reader_of_blast" is a member of this role (admin option: no, inherit: yes, set: yes)`);
     expect(descriptions).toContain(`object_grants: 1 table object(s) in database "cordon_demo" grant privileges to this role`);
-    expect(descriptions).toContain(`sessions: 1 open session(s) to database "cordon_demo" from application "nightly-report" at hidden`);
+    expect(descriptions).toContain(`sessions: 1 open session(s) to database "cordon_demo" by application "nightly-report" from an address hidden from the connector role`);
     expect(descriptions.join("\n")).not.toContain("cordon_connector");
     expect(plan.revertState).toEqual({ rolcanlogin: true });
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);

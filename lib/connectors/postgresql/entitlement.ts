@@ -11,7 +11,7 @@ export type Entitlement =
     }
   | {
       kind: "table_privileges";
-      /** Null for `ALL [PRIVILEGES]`: every privilege the target holds on the table. */
+      /** Null for `ALL [PRIVILEGES]`: every privilege granted to the target on the table. */
       privileges: TablePrivilege[] | null;
       schema: string;
       table: string;

@@ -113,6 +113,7 @@ export async function applyRotateCredential(session: PostgresSession, action: Co
   });
 
   const terminated = state.terminate ? await terminateSessions(client, state.role.oid) : [];
+  // Recorded only once every step succeeded: a failed apply never delivered its password, so a retry must rotate again.
   ledger.record(action.id, { password, rotatedAt: Date.now(), terminateSessions: state.terminate, sessionPids: state.sessionPids });
 
   const sessionsNote = state.terminate ? `; terminated ${terminated.length} session(s)` : "; existing sessions stay connected";

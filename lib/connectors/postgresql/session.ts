@@ -46,7 +46,7 @@ function tlsOptions(settings: TPostgresDomainSettings): false | ConnectionOption
   }
 }
 
-/** Client configuration for `user` with `password`; every field is set so no PG* variable of the environment leaks in. */
+/** Client configuration for `user` with `password`; every field is set, so no PG* environment variable applies. */
 export function clientConfig(target: SessionTarget, user: string, password: string, applicationName: string): pg.ClientConfig {
   const timeout = target.options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   return {
@@ -63,7 +63,8 @@ export function clientConfig(target: SessionTarget, user: string, password: stri
     idle_in_transaction_session_timeout: timeout * 2,
     // A client-side bound as well, in case the server never acts on the cancel.
     query_timeout: timeout + 5_000,
-    options: "",
+    // Resolves every unqualified name the connector uses in pg_catalog only; it also overrides PGOPTIONS.
+    options: "-c search_path=pg_catalog",
   };
 }
 
@@ -82,7 +83,7 @@ async function cancelBackend(target: SessionTarget, pid: number): Promise<void> 
 }
 
 function abortError(step: string, references: DomainReference[]): ConnectorError {
-  return new ConnectorError(`PostgreSQL ${step} was cancelled because its time limit passed`, true, references);
+  return new ConnectorError(`PostgreSQL ${step} was cancelled because the caller aborted it, for example when its time limit passed`, true, references);
 }
 
 /**

@@ -1,0 +1,42 @@
+import { describeSeconds } from "@/components/ui/duration";
+
+export interface DurationChoice {
+  /** Seconds, or null for "keep what the proposal asked for". */
+  seconds: number | null;
+  label: string;
+}
+
+const MINUTE = 60;
+const HOUR = 3_600;
+const EXECUTION_WINDOW_PRESETS = [5 * MINUTE, 15 * MINUTE, HOUR];
+const EFFECT_DURATION_PRESETS = [HOUR, 4 * HOUR, 24 * HOUR];
+
+/**
+ * Execution window presets up to `maxSeconds`. A preset above the maximum is not offered,
+ * since the API would reject it; when every preset is above it, the maximum itself is offered.
+ */
+export function executionWindowChoices(maxSeconds: number): DurationChoice[] {
+  const allowed = EXECUTION_WINDOW_PRESETS.filter((seconds) => seconds <= maxSeconds);
+  const list = allowed.length > 0 ? allowed : [maxSeconds];
+  return list.map((seconds) => ({ seconds, label: describeSeconds(seconds) }));
+}
+
+/** The preset chosen before the approver picks: 15 minutes when offered, else the longest offered. */
+export function defaultExecutionWindow(choices: DurationChoice[]): number {
+  const fifteen = choices.find((choice) => choice.seconds === 15 * MINUTE);
+  return fifteen?.seconds ?? choices.at(-1)?.seconds ?? 15 * MINUTE;
+}
+
+/**
+ * Effect duration choices for a reversible kind. The first keeps the proposal's value (the
+ * API applies it when the approval names none); presets above the catalogue maximum or equal
+ * to the proposal's value are left out.
+ */
+export function effectDurationChoices(proposedSeconds: number | null, maxSeconds: number): DurationChoice[] {
+  const keep: DurationChoice = {
+    seconds: null,
+    label: proposedSeconds === null ? "None: the change stays until someone reverts it" : `As proposed: ${describeSeconds(proposedSeconds)}`,
+  };
+  const presets = EFFECT_DURATION_PRESETS.filter((seconds) => seconds <= maxSeconds && seconds !== proposedSeconds).map((seconds) => ({ seconds, label: describeSeconds(seconds) }));
+  return [keep, ...presets];
+}

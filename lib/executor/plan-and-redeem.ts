@@ -1,0 +1,114 @@
+import type { ServiceContext } from "@/lib/actions/context";
+import { lockAction } from "@/lib/actions/lock-action";
+import { transitionAction } from "@/lib/actions/transition";
+import { appendAuditEvent } from "@/lib/audit/append";
+import { planHash } from "@/lib/connectors/plan-hash";
+import type { Connector, GrantForApply, Plan } from "@/lib/connectors/types";
+import { Prisma } from "@/lib/db/client";
+import { ActionStateConflict, GrantExpired, PolicyDenied } from "@/lib/errors";
+import { redeemGrant } from "@/lib/grants/redeem-grant";
+import type { Json } from "@/lib/util/canonical-json";
+import { callConnector } from "./call-connector";
+import type { ExecutorDeps, JobRun } from "./context";
+import { auditInput, recordFailure } from "./executions";
+import { toConnectorAction, type ExecutableAction } from "./load-action";
+import { stepFailure } from "./step-failure";
+
+/** How a run that found the action approved ended before apply, or the redeemed grant to apply with. */
+export type RedeemOutcome =
+  | { grant: GrantForApply }
+  | { outcome: "drifted" | "denied" | "expired" | "skipped" | "plan_failed" };
+
+/**
+ * Plans again, compares the fresh plan with the approved one and redeems the grant. A
+ * different plan hash means the target changed since approval: the action returns to the
+ * approvers with the fresh diff and its grant is never redeemed, because redeemGrant accepts
+ * only the plan hash the grant was minted for.
+ */
+export async function planAndRedeem(deps: ExecutorDeps, context: ServiceContext, action: ExecutableAction, connector: Connector, run: JobRun): Promise<RedeemOutcome> {
+  let plan: Plan;
+  try {
+    plan = await callConnector("plan", deps.callTimeoutMs, run.signal, (call) => connector.plan(toConnectorAction(action), call));
+  } catch (error) {
+    return { outcome: await recordPlanFailure(context, action, run, error) };
+  }
+
+  const freshHash = planHash(plan.diff);
+  if (freshHash !== action.planHash) {
+    const drifted = await returnToApprovers(context, action, plan, freshHash);
+    return { outcome: drifted ? "drifted" : "skipped" };
+  }
+
+  try {
+    const grant = await redeemGrant(context, action.id, freshHash, deps.workerId);
+    return { grant: { id: grant.id, actionId: grant.actionId, planHash: grant.planHash, expiresAt: grant.expiresAt } };
+  } catch (error) {
+    // redeemGrant has already moved the action to denied, with its audit event.
+    if (error instanceof PolicyDenied) return { outcome: "denied" };
+    if (error instanceof GrantExpired) return { outcome: await expireAction(context, action, error.message) };
+    // Another process changed the action first (a cancel, the expiry sweeper).
+    if (error instanceof ActionStateConflict) return { outcome: "skipped" };
+    throw error;
+  }
+}
+
+/**
+ * Without a plan there is nothing to compare, so nothing is redeemed: a transient failure is
+ * retried, and otherwise the failure is audited and the action stays approved until the
+ * expiry sweeper closes it when its execution window ends.
+ * NOTE: the lifecycle has no approved → failed transition, so a target that vanished after
+ * approval shows as expired, with the reason in the `execution.failed` event.
+ */
+async function recordPlanFailure(context: ServiceContext, action: ExecutableAction, run: JobRun, error: unknown): Promise<"plan_failed"> {
+  const failure = stepFailure("plan", error, run);
+  if (failure.unexpected) context.logger.error({ actionId: action.id, err: error }, "planning before execution failed unexpectedly");
+  if (failure.retry) throw error;
+  await recordFailure(context, action, null, failure);
+  context.logger.error({ actionId: action.id, failure: failure.message }, "planning before execution failed; the action stays approved until its window closes");
+  return "plan_failed";
+}
+
+/**
+ * Stores the fresh plan on the action, records `action.drifted` with the fresh diff and
+ * returns the action to pending. Approvals are counted per round (the number of
+ * `action.drifted` events), so the approvers must approve the fresh plan. The decision
+ * deadline restarts with the length it had at proposal, so the approvers have time to decide.
+ */
+async function returnToApprovers(context: ServiceContext, action: ExecutableAction, plan: Plan, freshHash: string): Promise<boolean> {
+  return context.db.$transaction(async (tx) => {
+    const locked = await lockAction(tx, action.id);
+    if (locked.state !== "approved" || locked.planHash !== action.planHash) return false;
+
+    const now = context.clock.now();
+    const deadlineLength = action.decisionDeadline.getTime() - action.createdAt.getTime();
+    const decisionDeadline = new Date(Math.max(locked.decisionDeadline.getTime(), now.getTime() + deadlineLength));
+    await appendAuditEvent(
+      tx,
+      auditInput(context, action, "action.drifted", {
+        approvedPlanHash: action.planHash,
+        planHash: freshHash,
+        diff: plan.diff as unknown as Json,
+        references: plan.references as unknown as Json,
+      }),
+    );
+    await transitionAction(tx, context, locked, "pending", {
+      reason: "the target changed after approval; the fresh plan needs a new approval",
+      data: {
+        plan: plan.diff as unknown as Prisma.InputJsonValue,
+        planHash: freshHash,
+        planRevertState: plan.revertState === null ? Prisma.DbNull : (plan.revertState as Prisma.InputJsonValue),
+        decisionDeadline,
+      },
+    });
+    return true;
+  });
+}
+
+async function expireAction(context: ServiceContext, action: ExecutableAction, reason: string): Promise<"expired" | "skipped"> {
+  return context.db.$transaction(async (tx) => {
+    const locked = await lockAction(tx, action.id);
+    if (locked.state !== "approved") return "skipped";
+    await transitionAction(tx, context, locked, "expired", { reason });
+    return "expired";
+  });
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import { run, type Runner } from "graphile-worker";
+import pg from "pg";
+import type { ServiceContext } from "@/lib/actions/context";
+import { expireOverdue } from "@/lib/actions/expire-overdue";
+import { connectorForDomain } from "@/lib/connectors/registry";
+import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
+import { logger as rootLogger, type Logger } from "@/lib/log/logger";
+import type { PolicySet } from "@/lib/policy/engine";
+import { systemClock, type Clock } from "@/lib/time/clock";
+import { EXECUTOR_ACTOR_ID, type ExecutorDeps, type ExecutorHooks } from "./context";
+import { graphileLogger } from "./queue-schema";
+import { recoverAbandonedJobs } from "./recover-abandoned-jobs";
+import { secretStore, type SecretDelivery } from "./secret-delivery";
+import { executorTasks } from "./tasks";
+
+export interface ExecutorOptions {
+  databaseUrl: string;
+  logger?: Logger;
+  /** Jobs this process runs at once; default 4. */
+  concurrency?: number;
+  /** Prisma client to use; by default the executor opens its own and closes it on stop. */
+  db?: PrismaClient;
+  clock?: Clock;
+  /** Policy set for `execute`; by default the process's current policy set. */
+  policies?: () => Promise<PolicySet>;
+  connectorFor?: ExecutorDeps["connectorFor"];
+  /** Receiver of secrets produced by apply; by default the in-memory one-time store (secretStore()). */
+  deliverSecret?: SecretDelivery;
+  /** Deadline of each connector call in milliseconds; default 30 000. */
+  callTimeoutMs?: number;
+  /** Polling interval in milliseconds for jobs that LISTEN/NOTIFY does not announce (retries, run_at in the future); default 1 000. */
+  pollIntervalMs?: number;
+  /** Interval in milliseconds of the expiry sweep and the abandoned-job check; default 5 000. */
+  sweepIntervalMs?: number;
+  hooks?: ExecutorHooks;
+}
+
+export interface Executor {
+  /** Recorded as `redeemedBy` on the grants this executor redeems. */
+  workerId: string;
+  /** Stops taking jobs, waits for running ones (graphile-worker aborts them after 5 s) and closes connections. */
+  stop(): Promise<void>;
+}
+
+async function defaultPolicies(): Promise<PolicySet> {
+  const { currentPolicySet } = await import("@/lib/policy/current");
+  return currentPolicySet();
+}
+
+/**
+ * Starts the executor: a graphile-worker runner for `execute_action` and `revert_action`,
+ * woken by LISTEN/NOTIFY, plus a sweep every few seconds that expires overdue actions and
+ * unlocks jobs of dead workers. Several executors may run against one database; jobs are
+ * claimed with SKIP LOCKED and each action is leased to one of them at a time.
+ * The graphile_worker schema must exist (ensureQueueSchema); run() also migrates it.
+ */
+export async function startExecutor(options: ExecutorOptions): Promise<Executor> {
+  const concurrency = options.concurrency ?? 4;
+  const logger = (options.logger ?? rootLogger).child({ component: "executor" });
+  const workerId = `executor-${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const ownsDb = options.db === undefined;
+  const db = options.db ?? createPrismaClient(options.databaseUrl, { max: concurrency + 2 });
+  const leasePool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 2 });
+  leasePool.on("error", (error) => logger.warn({ err: error }, "an idle lease connection failed"));
+
+  const deps: ExecutorDeps = {
+    db,
+    leasePool,
+    clock: options.clock ?? systemClock,
+    logger,
+    policies: options.policies ?? defaultPolicies,
+    connectorFor: options.connectorFor ?? connectorForDomain,
+    deliverSecret: options.deliverSecret ?? secretStore().deliver,
+    workerId,
+    callTimeoutMs: options.callTimeoutMs ?? 30_000,
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  };
+
+  let runner: Runner;
+  try {
+    runner = await run({
+      connectionString: options.databaseUrl,
+      concurrency,
+      maxPoolSize: concurrency + 2,
+      noHandleSignals: true,
+      pollInterval: options.pollIntervalMs ?? 1_000,
+      taskList: executorTasks(deps),
+      logger: graphileLogger(logger.child({ component: "queue" })),
+    });
+  } catch (error) {
+    await leasePool.end();
+    if (ownsDb) await db.$disconnect();
+    throw error;
+  }
+  runner.promise.catch((error: unknown) => logger.error({ err: error }, "the job runner stopped with an error"));
+
+  const sweeper = startSweeper(deps, options.sweepIntervalMs ?? 5_000);
+  logger.info({ workerId, concurrency }, "executor started");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    workerId,
+    stop() {
+      stopping ??= (async () => {
+        await sweeper.stop();
+        await runner.stop();
+        await leasePool.end();
+        if (ownsDb) await db.$disconnect();
+        logger.info({ workerId }, "executor stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Runs the expiry sweep and the abandoned-job check now and then every `intervalMs`, never two at once. */
+function startSweeper(deps: ExecutorDeps, intervalMs: number): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const sweep = () => {
+    if (running) return;
+    running = sweepOnce(deps).finally(() => {
+      running = null;
+    });
+  };
+  const timer = setInterval(sweep, intervalMs);
+  timer.unref();
+  sweep();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+async function sweepOnce(deps: ExecutorDeps): Promise<void> {
+  try {
+    const context: ServiceContext = {
+      db: deps.db,
+      clock: deps.clock,
+      actor: { type: "system", id: EXECUTOR_ACTOR_ID },
+      requestId: `sweep:${Date.now()}`,
+      logger: deps.logger,
+      policies: await deps.policies(),
+    };
+    const expired = await expireOverdue(context);
+    if (expired.expiredUndecided + expired.expiredUnexecuted > 0) deps.logger.info(expired, "expired overdue actions");
+  } catch (error) {
+    deps.logger.error({ err: error }, "expiry sweep failed; it runs again at the next interval");
+  }
+  try {
+    const workers = await recoverAbandonedJobs(deps.leasePool);
+    if (workers.length > 0) deps.logger.warn({ workers }, "unlocked the jobs of workers that stopped while holding them");
+  } catch (error) {
+    deps.logger.error({ err: error }, "abandoned-job check failed; it runs again at the next interval");
+  }
+}
