@@ -49,3 +49,16 @@ describe("parseConfig", () => {
     expect(parseConfig({ DATABASE_URL: "", PORT: "" }).port).toBe(3000);
   });
 });
+
+describe("README", () => {
+  test("documents every configuration variable", async () => {
+    const fs = await import("node:fs/promises");
+    const path = await import("node:path");
+    const { VARIABLES } = await import("@/lib/config");
+    const readme = await fs.readFile(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+
+    const missing = Object.keys(VARIABLES).filter((name) => !readme.includes(`| \`${name}\` |`));
+
+    expect(missing).toEqual([]);
+  });
+});

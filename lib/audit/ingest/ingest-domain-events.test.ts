@@ -329,15 +329,15 @@ describe("ingestDomainEvents deduplication", () => {
   });
 
   test("stores each uid once under concurrent batches", async () => {
-    const events = Array.from({ length: 20 }, () => fresh(ocsfEvent("okta-authentication")));
+    const events = Array.from({ length: 300 }, () => fresh(ocsfEvent("okta-authentication")));
 
-    const results = await Promise.all([ingest(okta.name, events), ingest(okta.name, [...events].reverse()), ingest(okta.name, events)]);
+    const results = await Promise.all([ingest(okta.name, events), ingest(okta.name, [...events].reverse()), ingest(okta.name, events), ingest(okta.name, events.slice(100))]);
 
     const uids = events.map((event) => event.metadata.uid as string);
     const rows = await db.query(`SELECT count(*)::int AS n FROM audit_events WHERE domain = $1 AND payload->'ocsf'->>'uid' = ANY($2)`, [okta.name, uids]);
-    expect(rows.rows[0]?.n).toBe(20);
+    expect(rows.rows[0]?.n).toBe(300);
     const ids = new Set(results.flatMap((result) => result.accepted.map((event) => event.eventId)));
-    expect(ids.size).toBe(20);
+    expect(ids.size).toBe(300);
   });
 });
 
