@@ -26,7 +26,8 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 export const ZHttpsOrLoopbackUrl = z
   .string()
   .max(2048, "must be at most 2048 characters")
-  .refine((value) => URL.canParse(value), "must be an absolute URL such as https://issuer.example.com")
+  // abort stops the checks below, which parse the URL, from running on text that is not one.
+  .refine((value) => URL.canParse(value), { message: "must be an absolute URL such as https://issuer.example.com", abort: true })
   .refine((value) => {
     const url = new URL(value);
     return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOST.test(url.hostname));

@@ -11,7 +11,7 @@ import type { PolicySet } from "@/lib/policy/engine";
 import { systemClock, type Clock } from "@/lib/time/clock";
 import { EXECUTOR_ACTOR_ID, type ExecutorDeps, type ExecutorHooks } from "./context";
 import { graphileLogger } from "./queue-schema";
-import { recoverAbandonedJobs } from "./recover-abandoned-jobs";
+import { ABANDONED_JOB_GRACE_SECONDS, recoverAbandonedJobs } from "./recover-abandoned-jobs";
 import { secretStore, type SecretDelivery } from "./secret-delivery";
 import { executorTasks } from "./tasks";
 
@@ -34,6 +34,8 @@ export interface ExecutorOptions {
   pollIntervalMs?: number;
   /** Interval in milliseconds of the expiry sweep and the abandoned-job check; default 5 000. */
   sweepIntervalMs?: number;
+  /** Seconds a job may run without its action lease before it counts as abandoned; default ABANDONED_JOB_GRACE_SECONDS. */
+  abandonedJobGraceSeconds?: number;
   hooks?: ExecutorHooks;
 }
 
@@ -96,7 +98,7 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
   }
   runner.promise.catch((error: unknown) => logger.error({ err: error }, "the job runner stopped with an error"));
 
-  const sweeper = startSweeper(deps, options.sweepIntervalMs ?? 5_000);
+  const sweeper = startSweeper(deps, options.sweepIntervalMs ?? 5_000, options.abandonedJobGraceSeconds ?? ABANDONED_JOB_GRACE_SECONDS);
   logger.info({ workerId, concurrency }, "executor started");
 
   let stopping: Promise<void> | undefined;
@@ -116,11 +118,11 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
 }
 
 /** Runs the expiry sweep and the abandoned-job check now and then every `intervalMs`, never two at once. */
-function startSweeper(deps: ExecutorDeps, intervalMs: number): { stop(): Promise<void> } {
+function startSweeper(deps: ExecutorDeps, intervalMs: number, graceSeconds: number): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   const sweep = () => {
     if (running) return;
-    running = sweepOnce(deps).finally(() => {
+    running = sweepOnce(deps, graceSeconds).finally(() => {
       running = null;
     });
   };
@@ -135,7 +137,7 @@ function startSweeper(deps: ExecutorDeps, intervalMs: number): { stop(): Promise
   };
 }
 
-async function sweepOnce(deps: ExecutorDeps): Promise<void> {
+async function sweepOnce(deps: ExecutorDeps, graceSeconds: number): Promise<void> {
   try {
     const context: ServiceContext = {
       db: deps.db,
@@ -151,7 +153,7 @@ async function sweepOnce(deps: ExecutorDeps): Promise<void> {
     deps.logger.error({ err: error }, "expiry sweep failed; it runs again at the next interval");
   }
   try {
-    const workers = await recoverAbandonedJobs(deps.leasePool);
+    const workers = await recoverAbandonedJobs(deps.leasePool, graceSeconds);
     if (workers.length > 0) deps.logger.warn({ workers }, "unlocked the jobs of workers that stopped while holding them");
   } catch (error) {
     deps.logger.error({ err: error }, "abandoned-job check failed; it runs again at the next interval");
