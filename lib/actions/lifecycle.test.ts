@@ -315,3 +315,30 @@ describe("policy change after approval", () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 });
+
+describe("requester scope at execution", () => {
+  test("a client disabled after approval cannot have its action executed", async () => {
+    const scoped = await createClient(db.prisma, { domains: [domain.name] });
+    const clock = new ManualClock();
+    const { action } = await proposeAction(await serviceContext(db.prisma, workload(scoped), { clock }), proposal());
+    await recordApproval(await serviceContext(db.prisma, person(await createUser(db.prisma)), { clock }), action.id, approve());
+    await db.prisma.workloadClient.update({ where: { id: scoped.id }, data: { enabled: false } });
+
+    const system = await serviceContext(db.prisma, { type: "system", id: "executor" }, { clock });
+
+    await expect(redeemGrant(system, action.id, action.planHash, "worker-1")).rejects.toMatchObject({ code: "policy_denied" });
+    expect((await db.prisma.action.findUniqueOrThrow({ where: { id: action.id } })).state).toBe("denied");
+  });
+
+  test("a client whose domain scope was removed after approval is denied", async () => {
+    const scoped = await createClient(db.prisma, { domains: [domain.name] });
+    const clock = new ManualClock();
+    const { action } = await proposeAction(await serviceContext(db.prisma, workload(scoped), { clock }), proposal());
+    await recordApproval(await serviceContext(db.prisma, person(await createUser(db.prisma)), { clock }), action.id, approve());
+    await db.prisma.workloadClient.update({ where: { id: scoped.id }, data: { allowedDomains: [] } });
+
+    const system = await serviceContext(db.prisma, { type: "system", id: "executor" }, { clock });
+
+    await expect(redeemGrant(system, action.id, action.planHash, "worker-1")).rejects.toMatchObject({ code: "policy_denied", details: { policies: ["workload-domain-out-of-scope"] } });
+  });
+});

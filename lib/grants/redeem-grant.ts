@@ -37,7 +37,7 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
       throw new PlanHashMismatch(`the plan to execute does not match the plan approved for action ${actionId}`, { actionId, grantId: grant.id });
     }
 
-    const decision = await decideAndRecord(tx, context, "execute", {
+    const target = {
       actionId,
       incidentId: action.incidentId,
       kind: action.kind,
@@ -45,10 +45,24 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
       domainName: action.domainName,
       incidentSeverity: action.incidentSeverity,
       reversible: action.reversible,
-    });
-    if (decision.effect === "deny") {
-      await transitionAction(tx, context, action, "denied", { reason: `policy denies execution: ${decision.reasons.join(" ")}`.trim() });
-      return { grant: null, denied: { reasons: decision.reasons, policies: decision.determiningPolicies } };
+    };
+    const decision = await decideAndRecord(tx, context, "execute", target);
+    // The proposing workload must still be enabled and still be allowed to propose this:
+    // a client whose scope was narrowed or which was disabled after a compromise must not
+    // have its earlier proposals executed.
+    const requester = action.requestedByClientId ? await tx.workloadClient.findUnique({ where: { id: action.requestedByClientId } }) : null;
+    const scope = requester ? await decideAndRecord(tx, { ...context, actor: { type: "workload", client: requester } }, "propose", target) : null;
+    const denial =
+      decision.effect === "deny"
+        ? decision
+        : requester && !requester.enabled
+          ? { reasons: [`the proposing client ${requester.name} is disabled.`], determiningPolicies: [] as string[] }
+          : scope?.effect === "deny"
+            ? scope
+            : null;
+    if (denial) {
+      await transitionAction(tx, context, action, "denied", { reason: `policy denies execution: ${denial.reasons.join(" ")}`.trim() });
+      return { grant: null, denied: { reasons: denial.reasons, policies: denial.determiningPolicies } };
     }
 
     const redeemed = await tx.grant.updateMany({ where: { id: grant.id, redeemedAt: null }, data: { redeemedAt: now, redeemedBy } });

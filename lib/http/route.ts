@@ -50,11 +50,31 @@ export function traceId(request: Request): string | undefined {
   return match && match[1] !== "0".repeat(32) ? match[1] : undefined;
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Cross-site request forgery guard for cookie-authenticated changes: the browser's Origin
+ * (or Sec-Fetch-Site) must be this site. Bearer credentials are not sent by browsers on
+ * their own, so they need no such check.
+ */
+function assertSameOrigin(request: Request): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const site = request.headers.get("sec-fetch-site");
+  if (site && site !== "same-origin" && site !== "none") throw new Forbidden("cross-site requests cannot use the console session");
+  const origin = request.headers.get("origin");
+  if (!origin) return;
+  const allowed = new Set([new URL(request.url).origin, new URL(getConfig().publicUrl).origin]);
+  if (!allowed.has(origin)) throw new Forbidden(`requests from origin ${origin} cannot use the console session`);
+}
+
 async function authenticate(request: Request, spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>, logger: Logger): Promise<Actor> {
   const authorization = request.headers.get("authorization");
   if (!authorization && (spec.auth === "person" || spec.auth === "any")) {
     const person = await sessionActor();
-    if (person) return person;
+    if (person) {
+      assertSameOrigin(request);
+      return person;
+    }
   }
   const actor = await authenticateBearer(getPrisma(), authorization, { audience: getConfig().apiAudience, now: () => systemClock.now(), logger });
   if (spec.auth === "workload" && actor.type !== "workload") throw new Forbidden("this endpoint is for workload clients; people use the console or the approval endpoints");

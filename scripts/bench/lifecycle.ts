@@ -14,9 +14,12 @@ import { loadPolicySet } from "@/lib/policy/engine";
 import { systemClock } from "@/lib/time/clock";
 import { benchLogger, machineDescription, ms, runPool, startBenchDatabase, summarise } from "./support";
 
-const { values } = parseArgs({ options: { actions: { type: "string", default: "500" }, concurrency: { type: "string", default: "8" } } });
+const { values } = parseArgs({ options: { actions: { type: "string", default: "500" }, concurrency: { type: "string", default: "8" }, incidents: { type: "string", default: "10" } } });
 const count = Number(values.actions);
 const concurrency = Number(values.concurrency);
+// Each incident has its own audit chain, so spreading actions over incidents shows the
+// design's intended case: writes for different incidents do not wait on each other.
+const incidentCount = Number(values.incidents);
 
 const COUNTED_TABLES = ["actions", "audit_events", "audit_chain_heads", "policy_decisions", "approvals", "grants"];
 
@@ -34,7 +37,9 @@ async function main(): Promise<void> {
   await probe.connect();
 
   const domain = await prisma.domain.create({ data: { name: "bench-postgres", kind: "postgresql", settings: {}, credentialRef: "env:UNUSED" } });
-  const incident = await prisma.incident.create({ data: { externalId: "BENCH-1", title: "Benchmark", severity: "high", summary: "" } });
+  const incidents = await Promise.all(
+    Array.from({ length: incidentCount }, (_, index) => prisma.incident.create({ data: { externalId: `BENCH-${index}`, title: "Benchmark", severity: "high", summary: "" } })),
+  );
   const client = await prisma.workloadClient.create({ data: { name: "bench-soar", ownerEmail: "owner@example.com", allowedKinds: ["disable_account"], allowedDomains: [domain.name] } });
   const approvers = await Promise.all(Array.from({ length: concurrency }, (_, index) => prisma.user.create({ data: { email: `approver${index}@example.com`, displayName: `Approver ${index}`, roles: ["approver"] } })));
 
@@ -47,7 +52,7 @@ async function main(): Promise<void> {
     let mark = performance.now();
     const { action } = await proposeAction(
       context({ type: "workload", client }),
-      ZProposeActionBody.parse({ kind: "disable_account", target: { domain: domain.name, identity: `role-${index}` }, incidentId: incident.id, justification: "benchmark" }),
+      ZProposeActionBody.parse({ kind: "disable_account", target: { domain: domain.name, identity: `role-${index}` }, incidentId: incidents[index % incidents.length]!.id, justification: "benchmark" }),
     );
     timings.propose.push(performance.now() - mark);
 
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
   const lifecycleRate = count / lifecycleSeconds;
   const ceilingRate = count / ceilingSeconds;
   console.log(`machine: ${machineDescription()}`);
-  console.log(`actions: ${count}, concurrency: ${concurrency}, rows written per action: ${rowsPerAction.toFixed(1)}`);
+  console.log(`actions: ${count} over ${incidentCount} incidents, concurrency: ${concurrency}, rows written per action: ${rowsPerAction.toFixed(1)}`);
   for (const [name, samples] of Object.entries(timings)) {
     const { p50, p99 } = summarise(samples);
     console.log(`${name.padEnd(8)} p50 ${ms(p50)}  p99 ${ms(p99)}`);
