@@ -20,6 +20,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Every page except sign-in; the API answers 401 itself, and assets need no session.
+  // Every page except sign-in. API routes return 401 themselves, and assets need no session.
   matcher: ["/((?!api/|_next/|sign-in|favicon\\.ico|robots\\.txt|.*\\.(?:png|svg|ico|jpg|webp|css|js|map|txt)$).*)"],
 };

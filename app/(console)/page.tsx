@@ -10,9 +10,9 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Approval queue · Cordon" };
 
 /**
- * The approval queue. The server reads the pending actions and seeds react-query with them,
- * so the first paint has the list and the client only polls for changes. When that read
- * fails, the cache stays empty and the client's own request shows the loading or error state.
+ * Renders the approval queue. The server reads the pending actions and seeds react-query with
+ * them, so the first paint has the list and the client only polls for changes. When that
+ * read fails, the cache stays empty and the client's own request shows the loading or error state.
  */
 export default async function QueuePage() {
   await requirePerson("/");

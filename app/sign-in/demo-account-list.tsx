@@ -1,6 +1,6 @@
 import type { DemoAccount } from "@/lib/console/demo-accounts";
 
-/** The demo's accounts with their passwords; the page renders it only when the demo wrote them. */
+/** Lists the demo's accounts with their passwords. The page renders it only when the demo wrote them. */
 export function DemoAccountList({ accounts }: { accounts: DemoAccount[] }) {
   return (
     <section aria-labelledby="demo-accounts" className="rounded-lg border border-amber-400 bg-amber-50 p-4 text-amber-950">

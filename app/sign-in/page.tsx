@@ -19,9 +19,9 @@ function first(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * next-auth redirects here with `?error=<code>`. Password failures get the one generic
- * message; single sign-on failures (no mapped role, a refused consent) get another, also
- * without detail, because the cause is logged on the server.
+ * Maps next-auth's `?error=<code>` to a message. Password failures get the one generic
+ * message. Single sign-on failures (no mapped role, a refused consent) get another one
+ * without detail, because the server logs the cause.
  */
 function errorMessage(code: string | undefined): string | null {
   if (!code) return null;

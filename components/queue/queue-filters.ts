@@ -21,7 +21,7 @@ export function isFiltered(filters: QueueFilters): boolean {
   return Object.values(filters).some((value) => value !== "");
 }
 
-/** The actions that pass every filter, soonest Decision deadline first. */
+/** Returns the actions that pass every filter, soonest Decision deadline first. */
 export function applyFilters(items: ActionView[], filters: QueueFilters): ActionView[] {
   return items
     .filter((action) => filters.risk === "" || action.risk === filters.risk)

@@ -4,11 +4,13 @@ import { Countdown } from "@/components/ui/countdown";
 import { approvalsProgress, kindLabel } from "@/components/ui/format";
 import type { ActionView } from "@/lib/actions/read-action";
 
+const REQUESTER_TYPES: Record<ActionView["requestedBy"]["type"], string> = { workload: "Workload", person: "Person", system: "Cordon" };
+
 function Requester({ requestedBy }: { requestedBy: ActionView["requestedBy"] }) {
   return (
     <div className="flex flex-col gap-1">
       <bdi>{requestedBy.name}</bdi>
-      <span className="text-xs text-slate-600">{requestedBy.type === "workload" ? "Workload" : requestedBy.type === "person" ? "Person" : "Cordon"}</span>
+      <span className="text-xs text-slate-600">{REQUESTER_TYPES[requestedBy.type]}</span>
       {requestedBy.type === "workload" && requestedBy.floodFlagged ? <Badge tone="danger">Flood-flagged client</Badge> : null}
     </div>
   );
@@ -59,7 +61,7 @@ function Row({ action }: { action: ActionView }) {
   );
 }
 
-/** The pending actions as a table, one row per action, in the order given. */
+/** Renders the pending actions as a table, one row per action, in the order given. */
 export function QueueTable({ actions, caption }: { actions: ActionView[]; caption: string }) {
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">

@@ -120,9 +120,9 @@ function RejectForm({ onSubmit, busy }: { onSubmit: (body: DecisionBody) => void
 }
 
 /**
- * Approve and reject controls, offered only to a person who may decide (see
- * decisionEligibility); otherwise one sentence says why they are missing. The API's
- * problem detail is shown when it refuses a decision.
+ * Renders the approve and reject controls for a person who may decide (see
+ * decisionEligibility), or one sentence that explains why they are missing. When the API
+ * rejects a decision, its problem detail is shown.
  */
 export function DecisionPanel({ review, person }: { review: ReviewModel; person: ConsolePerson }) {
   const now = useNow();

@@ -21,16 +21,16 @@ export function executionWindowChoices(maxSeconds: number): DurationChoice[] {
   return list.map((seconds) => ({ seconds, label: describeSeconds(seconds) }));
 }
 
-/** The preset chosen before the approver picks: 15 minutes when offered, else the longest offered. */
+/** Picks the preselected Execution window: 15 minutes when offered, else the longest choice. */
 export function defaultExecutionWindow(choices: DurationChoice[]): number {
   const fifteen = choices.find((choice) => choice.seconds === 15 * MINUTE);
   return fifteen?.seconds ?? choices.at(-1)?.seconds ?? 15 * MINUTE;
 }
 
 /**
- * Effect duration choices for a reversible kind. The first keeps the proposal's value (the
- * API applies it when the approval names none); presets above the catalogue maximum or equal
- * to the proposal's value are left out.
+ * Lists the Effect duration choices for a reversible kind. The first keeps the proposal's
+ * value, because the API applies it when the approval names none. Presets above the
+ * catalogue maximum, or equal to the proposal's value, are left out.
  */
 export function effectDurationChoices(proposedSeconds: number | null, maxSeconds: number): DurationChoice[] {
   const keep: DurationChoice = {

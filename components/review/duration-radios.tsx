@@ -3,7 +3,7 @@
 import { useId } from "react";
 import type { DurationChoice } from "./decision-presets";
 
-/** A radio group of durations inside a fieldset, so the legend names the group for screen readers. */
+/** Renders durations as radio buttons in a fieldset, so the legend names the group for screen readers. */
 export function DurationRadios({ legend, hint, name, choices, value, onChange }: { legend: string; hint: string; name: string; choices: DurationChoice[]; value: number | null; onChange: (seconds: number | null) => void }) {
   const hintId = useId();
   return (

@@ -77,7 +77,7 @@ function steps(review: ReviewModel): Step[] {
   ];
 }
 
-/** The approved action's way through execution: grant redeemed, applied, verified, and the domain's reference ids. */
+/** Shows an approved action's execution steps (grant redeemed, applied, verified) and the domain's reference ids. */
 export function ExecutionProgress({ review }: { review: ReviewModel }) {
   const { action } = review;
   if (!action.grant && !["approved", "executing", "succeeded", "failed", "reverted"].includes(action.state)) return null;

@@ -2,8 +2,9 @@ import type { ReactNode } from "react";
 import { safeHref } from "@/components/ui/format";
 
 /**
- * A link to another site that opens in a new tab without giving it this page (noopener) or
- * its URL (noreferrer). A URL that is not http(s) is rendered as plain text, never as an href.
+ * Renders a link to another site that opens in a new tab without access to this page
+ * (noopener) or its URL (noreferrer). A URL that is not http(s) is rendered as plain text,
+ * never as an href.
  */
 export function ExternalLink({ href, children }: { href: string; children: ReactNode }) {
   const safe = safeHref(href);

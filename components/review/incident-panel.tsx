@@ -5,7 +5,7 @@ import { ExternalLink } from "./external-link";
 
 const SECTION = "rounded-lg border border-slate-200 bg-white p-5";
 
-/** The incident behind the action, the requester's justification and the evidence, all as text. */
+/** Renders the incident behind the action, the requester's justification and the evidence, all as text. */
 export function IncidentPanel({ review }: { review: ReviewModel }) {
   const { incident, action, evidence } = review;
   return (

@@ -5,16 +5,22 @@ import type { ReviewModel } from "@/lib/console/load-review";
 
 const SECTION = "rounded-lg border border-slate-200 bg-white p-5";
 
+function remainingText(action: ReviewModel["action"]): string {
+  if (action.state !== "pending") return "";
+  const remaining = Math.max(0, action.requiredApprovals - action.approvalsSoFar);
+  if (remaining === 0) return ", enough to approve";
+  return `, ${remaining} more needed from distinct approvers`;
+}
+
 function Approvals({ review }: { review: ReviewModel }) {
   const { action, drift } = review;
   const round = drift.count;
-  const remaining = Math.max(0, action.requiredApprovals - action.approvalsSoFar);
   return (
     <div className="mt-4">
       <h3 className="font-semibold">Approvals</h3>
       <p className="mt-1 text-sm">
         <span className="font-semibold tabular-nums">{approvalsProgress(action.approvalsSoFar, action.requiredApprovals)}</span>
-        {action.state === "pending" ? (remaining > 0 ? `, ${remaining} more needed from distinct approvers` : ", enough to approve") : ""}
+        {remainingText(action)}
       </p>
       {action.approvals.length > 0 ? (
         <ul className="mt-2 flex flex-col gap-2 text-sm">
@@ -36,7 +42,7 @@ function Approvals({ review }: { review: ReviewModel }) {
   );
 }
 
-/** The latest policy decision, the policies that made it, its reasons, and the approvals so far. */
+/** Shows the latest policy decision with the policies that made it and its reasons, then the approvals so far. */
 export function PolicyPanel({ review }: { review: ReviewModel }) {
   const { action } = review;
   const decision = action.policyDecision;

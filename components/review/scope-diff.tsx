@@ -22,7 +22,7 @@ function ValueCell({ value }: { value: DiffValue | undefined }) {
   return <span className="whitespace-pre-wrap break-all font-mono text-xs">{text}</span>;
 }
 
-/** Every attribute of the object, before and after; changed rows are highlighted and labelled. */
+/** Renders every attribute of one object before and after, highlighting and labelling the rows that change. */
 function DiffTable({ object, index }: { object: DiffObject; index: number }) {
   const keys = [...new Set([...Object.keys(object.before), ...Object.keys(object.after)])].sort();
   const changed = keys.filter((key) => canonical(object.before[key]) !== canonical(object.after[key]));
@@ -84,7 +84,7 @@ function DiffTable({ object, index }: { object: DiffObject; index: number }) {
   );
 }
 
-/** The scope diff (every affected object, before and after) and the blast radius. */
+/** Renders the scope diff (every affected object, before and after) and the blast radius. */
 export function ScopeDiff({ review }: { review: ReviewModel }) {
   const { scopeDiff, action } = review;
   return (

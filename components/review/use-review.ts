@@ -19,7 +19,7 @@ function pollInterval(review: ReviewModel | undefined): number | false {
   return false;
 }
 
-/** One action with everything the review page shows, polled while it is still moving. */
+/** Loads one action with everything the review page shows, and polls while it can still change. */
 export function useReview(id: string) {
   return useQuery({
     queryKey: reviewKeys.detail(id),

@@ -35,8 +35,8 @@ function RevealedName({ name }: { name: string }) {
 }
 
 /**
- * What an approver must see before deciding: a target name built to deceive, a target that
- * changed after planning, and a requesting client flagged for flooding.
+ * Shows what an approver must see before deciding: a target name built to deceive, a target
+ * that changed after planning, and a requesting client flagged for flooding.
  */
 export function Warnings({ review }: { review: ReviewModel }) {
   const { action, drift } = review;

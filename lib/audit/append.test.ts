@@ -295,3 +295,15 @@ describe("audit_events triggers", () => {
     await expect(prisma.$executeRawUnsafe("TRUNCATE audit_chain_heads")).rejects.toThrow(/only moves forward/);
   });
 });
+
+describe("payload copy", () => {
+  it("keeps a __proto__ key as data", async () => {
+    const { normaliseAuditEvent } = await import("./input");
+    const payload = JSON.parse('{"__proto__": {"polluted": true}, "kept": 1}') as unknown;
+
+    const event = normaliseAuditEvent({ actor: { type: "domain", id: "okta" }, eventType: "domain.event", payload }, { now: () => new Date("2026-01-01T00:00:00Z") });
+
+    expect(JSON.stringify(event.payload)).toBe('{"__proto__":{"polluted":true},"kept":1}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

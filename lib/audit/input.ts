@@ -146,7 +146,9 @@ function toStorableJson(value: unknown, pointer: string, depth: number): Json {
       const memberPointer = `${pointer}/${escapePointerToken(key)}`;
       if (UNSTORABLE_TEXT.test(key)) throw invalidPayload(memberPointer, "has a name with U+0000 or an unpaired surrogate");
       if (member === undefined) continue;
-      copy[key] = toStorableJson(member, memberPointer, depth + 1);
+      // defineProperty, not assignment: a "__proto__" key from an ingested event must be kept
+      // as data, not turned into the copy's prototype.
+      Object.defineProperty(copy, key, { value: toStorableJson(member, memberPointer, depth + 1), enumerable: true, writable: true, configurable: true });
     }
     return copy;
   }

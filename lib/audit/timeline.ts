@@ -58,7 +58,7 @@ export interface TimelineItem {
   payload: Json;
 }
 
-/** Verification result of the incident's audit chain; `events` is 0 for an incident without events. */
+/** Verification result of the incident's audit chain. `events` is 0 for an incident without events. */
 export interface TimelineChainStatus {
   ok: boolean;
   events: number;
@@ -74,8 +74,8 @@ export interface IncidentTimeline {
 
 /**
  * Reads an incident's timeline for the caller. People may read every incident. A workload may
- * read an incident in which it proposed at least one action; for any other incident it gets
- * NotFound, the same error as for a missing one, so it cannot probe which incidents exist.
+ * read an incident only if it proposed at least one action in it. For any other incident it
+ * gets NotFound, the same error as for a missing one, so it cannot probe which incidents exist.
  */
 export async function readIncidentTimeline(context: Pick<ServiceContext, "db" | "actor">, incidentId: string, query: TimelineQuery): Promise<IncidentTimeline> {
   const notFound = new NotFound(`incident ${incidentId} not found`, { incidentId });
@@ -206,7 +206,7 @@ function domainActorName(payload: Json): string | undefined {
   return text(member(actor, "name")) ?? text(member(actor, "email")) ?? undefined;
 }
 
-/** One line for an event, from the fields each event type stores in its payload. */
+/** Builds the summary line of one of Cordon's own events from the fields its type stores in the payload. */
 function summarise(eventType: string, payload: Json, actor: string): string {
   const field = (name: string) => text(member(payload, name));
   switch (eventType) {

@@ -3,7 +3,7 @@ import { appendAuditEvent } from "@/lib/audit/append";
 import { invalidateIssuerCache } from "@/lib/auth/authenticate-bearer";
 import type { WorkloadClient } from "@/lib/db/client";
 import { requireAdministrator, type AdminContext } from "@/lib/users/admin-context";
-import { parseAdminInput } from "@/lib/users/parse-admin-input";
+import { parseAdminInput, rejectPastedCredential } from "@/lib/users/parse-admin-input";
 import { lockClient } from "./lock-client";
 import { ZClientReference } from "./schemas";
 
@@ -20,6 +20,7 @@ export interface DisableClientResult {
  */
 export async function disableClient(context: AdminContext, nameOrId: string): Promise<DisableClientResult> {
   requireAdministrator(context.actor, "disabling a workload client");
+  rejectPastedCredential(nameOrId, "");
   const reference = parseAdminInput(ZClientReference, nameOrId, "client");
   const now = context.clock.now();
 

@@ -3,7 +3,7 @@ import { appendAuditEvent } from "@/lib/audit/append";
 import type { WorkloadClient } from "@/lib/db/client";
 import { ValidationFailed } from "@/lib/errors";
 import { requireAdministrator, type AdminContext } from "@/lib/users/admin-context";
-import { parseAdminInput, quoteValue } from "@/lib/users/parse-admin-input";
+import { parseAdminInput, quoteValue, rejectPastedCredential } from "@/lib/users/parse-admin-input";
 import { issueApiKey, type IssuedApiKey } from "./issue-api-key";
 import { lockClient } from "./lock-client";
 import { ZRotateClientKeyInput, type RotateClientKeyInput } from "./schemas";
@@ -23,6 +23,7 @@ export interface RotateClientKeyResult {
  */
 export async function rotateClientKey(context: AdminContext, input: RotateClientKeyInput): Promise<RotateClientKeyResult> {
   requireAdministrator(context.actor, "rotating an API key");
+  if (typeof input.client === "string") rejectPastedCredential(input.client, "/client");
   const data = parseAdminInput(ZRotateClientKeyInput, input, "key rotation");
   const now = context.clock.now();
 

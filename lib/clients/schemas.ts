@@ -7,14 +7,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Name of a workload client: lower-case letters, digits, `.`, `_` and `-`. One case only, so
- * `SOAR` and `soar` cannot be two clients, and never shaped like a UUID, so a command that
- * takes a name or an id is unambiguous.
+ * `SOAR` and `soar` cannot be two clients, never shaped like a UUID, so a command that takes a
+ * name or an id is unambiguous, and never starting like an API key.
  */
 export const ZClientName = z
   .string()
   .max(64, "must be at most 64 characters")
   .regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, "must be lower-case letters, digits, '.', '_' or '-', starting and ending with a letter or digit")
-  .refine((name) => !UUID.test(name), "must not have the form of a UUID");
+  .refine((name) => !UUID.test(name), "must not have the form of a UUID")
+  .refine((name) => !/^cd[np]_/.test(name), "must not start with cdn_ or cdp_, the prefixes of API keys and personal access tokens");
 
 const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 

@@ -1,6 +1,6 @@
 import { actorRef } from "@/lib/actions/context";
 import { appendAuditEvent } from "@/lib/audit/append";
-import type { CredentialRequirement } from "@/lib/connectors/types";
+import type { CredentialRequirement, DomainKind } from "@/lib/connectors/types";
 import { Prisma, type Domain } from "@/lib/db/client";
 import { ValidationFailed } from "@/lib/errors";
 import { requireAdministrator, type AdminContext } from "@/lib/users/admin-context";
@@ -30,7 +30,7 @@ export async function addDomain(context: AdminContext, input: AddDomainInput): P
   const data = parseAdminInput(ZAddDomainInput, input, "domain");
 
   assertSettingsStorable(data.settings);
-  const settings = parseAdminInput(DOMAIN_SETTINGS_SCHEMAS[data.kind], data.settings, `${data.kind} settings`, { pointerPrefix: "/settings" });
+  const settings = parseConnectorSettings(data.kind, data.settings);
 
   const now = context.clock.now();
   const credentialRef = formatCredentialReference(data.credentialRef);
@@ -57,4 +57,16 @@ export async function addDomain(context: AdminContext, input: AddDomainInput): P
 
   context.logger.info({ domainId: domain.id, kind: domain.kind }, "domain added");
   return { domain, credentialReference: data.credentialRef, credentialRequirements: describeDomainCredentials(data.kind) };
+}
+
+function parseConnectorSettings(kind: DomainKind, settings: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return parseAdminInput(DOMAIN_SETTINGS_SCHEMAS[kind], settings, `${kind} settings`, { pointerPrefix: "/settings" });
+  } catch (error) {
+    // NOTE: the oauth2 and scim settings schemas call `new URL` in refinements that still run
+    // after their URL check failed, so a malformed URL throws a TypeError instead of an issue.
+    if ((error as { code?: unknown }).code !== "ERR_INVALID_URL") throw error;
+    const message = `must contain valid URLs for the ${kind} connector: a URL field is not an absolute URL`;
+    throw new ValidationFailed(`invalid domain: /settings ${message}`, [{ pointer: "/settings", message }]);
+  }
 }

@@ -8,6 +8,8 @@ import { quoteValue } from "@/lib/users/parse-admin-input";
 /** Largest credential file read; connector secrets (passwords, tokens, PEM keys) are far smaller. */
 export const MAX_CREDENTIAL_FILE_BYTES = 64 * 1024;
 
+const MAX_PATH_LENGTH = 4096;
+const MAX_REFERENCE_LENGTH = "file:".length + MAX_PATH_LENGTH;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 // Cordon's own settings (DATABASE_URL, NEXTAUTH_SECRET, the OIDC client secret) must never be
 // handed to a connector, which sends its credential to the domain's host.
@@ -35,7 +37,7 @@ export const ZCredentialReference = z.string().transform((text, context): Creden
   if (text.startsWith("file:")) {
     const file = text.slice("file:".length);
     if (!path.posix.isAbsolute(file)) return fail("must be file: followed by an absolute path, such as file:/run/secrets/scim-token");
-    if (file.length > 4096) return fail("must have a path of at most 4096 characters");
+    if (file.length > MAX_PATH_LENGTH) return fail(`must have a path of at most ${MAX_PATH_LENGTH} characters`);
     if (/[\p{C}\p{Zl}\p{Zp}]/u.test(file)) return fail("must have a path without control, format or line separator characters");
     if (path.posix.normalize(file) !== file || file.endsWith("/")) return fail("must have a normalised path, without '.', '..', '//' or a trailing '/'");
     return { source: "file", path: file };
@@ -76,7 +78,9 @@ export function credentialFileProblem(stats: { isFile(): boolean; mode: number; 
  */
 export async function resolveCredential(ref: string): Promise<string> {
   const parsed = ZCredentialReference.safeParse(ref);
-  const shown = quoteValue(ref);
+  // The whole reference is shown, up to the longest valid one, because a truncated path does not
+  // tell the operator which file to fix.
+  const shown = quoteValue(ref, MAX_REFERENCE_LENGTH);
   if (!parsed.success) throw new CredentialUnavailable(shown, parsed.error.issues[0]?.message ?? "is invalid");
   const reference = parsed.data;
 

@@ -1,7 +1,8 @@
 import { actorRef, type ServiceContext } from "@/lib/actions/context";
 import { lockAction } from "@/lib/actions/lock-action";
 import { transitionAction } from "@/lib/actions/transition";
-import { appendAuditEvent, type AuditEventInput } from "@/lib/audit/append";
+import type { AuditEventInput } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { ApplyResult, DomainReference, VerifyResult } from "@/lib/connectors/types";
 import type { Db, Prisma } from "@/lib/db/client";
 import type { ActionState } from "@/lib/db/generated/enums";
@@ -61,7 +62,7 @@ export async function transitionFrom(
 
 /** Creates the next attempt's executions row (status running) and its `execution.started` event. */
 export async function startExecution(context: ServiceContext, action: ExecutableAction, operation: ExecutionOperation, grantId: string | null): Promise<StartedExecution> {
-  return context.db.$transaction(async (tx) => {
+  return auditedTransaction(context.db, async (tx) => {
     const attempt = (await tx.execution.count({ where: { actionId: action.id, operation } })) + 1;
     const idempotencyKey = `${action.id}:${operation}:${attempt}`;
     const now = context.clock.now();
@@ -69,19 +70,19 @@ export async function startExecution(context: ServiceContext, action: Executable
     const row = await tx.execution.create({
       data: { actionId: action.id, grantId, operation, attempt, idempotencyKey, status: "running", startedAt: now, createdAt: now },
     });
-    await appendAuditEvent(tx, auditInput(context, action, "execution.started", { executionId: row.id, operation, attempt, idempotencyKey }));
+    await recordAudit(tx, auditInput(context, action, "execution.started", { executionId: row.id, operation, attempt, idempotencyKey }));
     return { id: row.id, operation, attempt, idempotencyKey };
   });
 }
 
 /** Stores what apply or revert reported, with the domain's reference ids. The secret is not part of it. */
 export async function recordApplied(context: ServiceContext, action: ExecutableAction, execution: StartedExecution, result: ApplyResult, secretDelivered: boolean): Promise<void> {
-  await context.db.$transaction(async (tx) => {
+  await auditedTransaction(context.db, async (tx) => {
     await tx.execution.update({
       where: { id: execution.id },
       data: { outcome: result.outcome, detail: result.detail, references: referencesJson(result.references) as Prisma.InputJsonValue },
     });
-    await appendAuditEvent(
+    await recordAudit(
       tx,
       auditInput(context, action, "execution.applied", {
         executionId: execution.id,
@@ -107,12 +108,12 @@ export async function recordVerified(
   verify: VerifyResult,
   then: (tx: Db) => Promise<void>,
 ): Promise<void> {
-  await context.db.$transaction(async (tx) => {
+  await auditedTransaction(context.db, async (tx) => {
     await tx.execution.update({
       where: { id: execution.id },
       data: { verified: verify.verified, verificationDetail: verify.detail, status: verify.verified ? "succeeded" : "failed", finishedAt: context.clock.now() },
     });
-    await appendAuditEvent(
+    await recordAudit(
       tx,
       auditInput(context, action, "execution.verified", {
         executionId: execution.id,
@@ -135,11 +136,11 @@ export async function recordFailure(
   failure: StepFailure,
   then: (tx: Db) => Promise<void> = async () => undefined,
 ): Promise<void> {
-  await context.db.$transaction(async (tx) => {
+  await auditedTransaction(context.db, async (tx) => {
     if (execution) {
       await tx.execution.update({ where: { id: execution.id }, data: { status: "failed", error: failure.message, finishedAt: context.clock.now() } });
     }
-    await appendAuditEvent(
+    await recordAudit(
       tx,
       auditInput(context, action, "execution.failed", {
         executionId: execution?.id ?? null,

@@ -1,7 +1,7 @@
 import type { ServiceContext } from "@/lib/actions/context";
 import { lockAction } from "@/lib/actions/lock-action";
 import { transitionAction } from "@/lib/actions/transition";
-import { appendAuditEvent } from "@/lib/audit/append";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import { planHash } from "@/lib/connectors/plan-hash";
 import type { Connector, GrantForApply, Plan } from "@/lib/connectors/types";
 import { Prisma } from "@/lib/db/client";
@@ -75,14 +75,14 @@ async function recordPlanFailure(context: ServiceContext, action: ExecutableActi
  * deadline restarts with the length it had at proposal, so the approvers have time to decide.
  */
 async function returnToApprovers(context: ServiceContext, action: ExecutableAction, plan: Plan, freshHash: string): Promise<boolean> {
-  return context.db.$transaction(async (tx) => {
+  return auditedTransaction(context.db, async (tx) => {
     const locked = await lockAction(tx, action.id);
     if (locked.state !== "approved" || locked.planHash !== action.planHash) return false;
 
     const now = context.clock.now();
     const deadlineLength = action.decisionDeadline.getTime() - action.createdAt.getTime();
     const decisionDeadline = new Date(Math.max(locked.decisionDeadline.getTime(), now.getTime() + deadlineLength));
-    await appendAuditEvent(
+    await recordAudit(
       tx,
       auditInput(context, action, "action.drifted", {
         approvedPlanHash: action.planHash,
@@ -105,7 +105,7 @@ async function returnToApprovers(context: ServiceContext, action: ExecutableActi
 }
 
 async function expireAction(context: ServiceContext, action: ExecutableAction, reason: string): Promise<"expired" | "skipped"> {
-  return context.db.$transaction(async (tx) => {
+  return auditedTransaction(context.db, async (tx) => {
     const locked = await lockAction(tx, action.id);
     if (locked.state !== "approved") return "skipped";
     await transitionAction(tx, context, locked, "expired", { reason });

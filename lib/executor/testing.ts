@@ -1,16 +1,21 @@
 import { Writable } from "node:stream";
+import type pg from "pg";
 import pino, { type Logger } from "pino";
 import type { Planner } from "@/lib/actions/context";
 import { proposeAction } from "@/lib/actions/propose-action";
 import { recordApproval } from "@/lib/actions/record-approval";
 import { ZApprovalBody, ZProposeActionBody, type ProposeActionInput } from "@/lib/actions/schemas";
 import { createConnectorPlanner } from "@/lib/connectors/connector-planner";
+import { connectorForDomain } from "@/lib/connectors/registry";
 import type { Action, Domain, Incident, PrismaClient, User, WorkloadClient } from "@/lib/db/client";
 import type { ActionState } from "@/lib/db/generated/enums";
 import { startScimServer, type ScimServer } from "@/lib/demo/scim-server";
+import type { PolicySet } from "@/lib/policy/engine";
 import { systemClock, type Clock } from "@/lib/time/clock";
 import { createClient, createIncident, createUser, person, serviceContext, unique, workload } from "@/tests/support/factories";
+import type { ExecutorDeps, JobRun } from "./context";
 import { enqueueExecution } from "./enqueue";
+import { OneTimeSecretStore } from "./secret-delivery";
 
 /** Fixtures for the executor's tests: a real SCIM server as the domain and the real lifecycle verbs around it. */
 
@@ -71,7 +76,8 @@ export async function startScimDomain(prisma: PrismaClient, userIds: string[]): 
     server,
     domain,
     requests,
-    patchesOf: (userId) => requests.filter((request) => request.method === "PATCH" && request.path.endsWith(`/Users/${userId}`)).length,
+    // The server logs the path below the router's mount point (`/u-1`), or the full one.
+    patchesOf: (userId) => requests.filter((request) => request.method === "PATCH" && request.path.endsWith(`/${userId}`)).length,
     async readUser(userId) {
       const response = await fetch(`${server.url}/Users/${userId}`, { headers });
       return (await response.json()) as { active?: boolean; displayName?: string };
@@ -146,4 +152,25 @@ export async function waitForState(prisma: PrismaClient, actionId: string, state
 export async function auditTypes(prisma: PrismaClient, actionId: string): Promise<string[]> {
   const events = await prisma.auditEvent.findMany({ where: { actionId }, orderBy: { sequence: "asc" } });
   return events.map((event) => event.eventType);
+}
+
+/** Dependencies for calling executeAction or revertAction directly, without a queue. */
+export function directDeps(prisma: PrismaClient, leasePool: pg.Pool, policies: PolicySet, overrides: Partial<ExecutorDeps> = {}): ExecutorDeps {
+  return {
+    db: prisma,
+    leasePool,
+    clock: systemClock,
+    logger: testLogger(),
+    policies: async () => policies,
+    connectorFor: connectorForDomain,
+    deliverSecret: new OneTimeSecretStore().deliver,
+    workerId: "direct-test",
+    callTimeoutMs: 5_000,
+    ...overrides,
+  };
+}
+
+/** One run of a job that no queue started; `attempt` counts from 1. */
+export function directRun(attempt = 1, maxAttempts = 5): JobRun {
+  return { jobId: `direct-${attempt}`, attempt, maxAttempts };
 }

@@ -13,16 +13,16 @@ export function jsonDepthExceeds(value: unknown, limit: number, depth = 0): bool
 
 /**
  * Reads a JSON request body with the API's limits: `application/json` only (415), at most
- * 64 KiB counted while streaming so a large body is cut off early (413), valid JSON nested at
- * most 32 levels (400).
+ * `maxBytes` (64 KiB unless a route sets more) counted while streaming so a large body is
+ * cut off early (413), valid JSON nested at most 32 levels (400).
  */
-export async function readJsonBody(request: Request): Promise<unknown> {
+export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
     throw new HttpError("unsupported_media_type", `content type ${JSON.stringify(type || "(none)")} is not supported; send application/json`);
   }
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new HttpError("payload_too_large", `the body is ${declared} bytes; the limit is ${MAX_BODY_BYTES} bytes`);
+  if (declared > maxBytes) throw new HttpError("payload_too_large", `the body is ${declared} bytes; the limit is ${maxBytes} bytes`);
 
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -32,9 +32,9 @@ export async function readJsonBody(request: Request): Promise<unknown> {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         await reader.cancel();
-        throw new HttpError("payload_too_large", `the body exceeds the limit of ${MAX_BODY_BYTES} bytes`);
+        throw new HttpError("payload_too_large", `the body exceeds the limit of ${maxBytes} bytes`);
       }
       chunks.push(value);
     }

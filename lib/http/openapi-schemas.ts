@@ -21,7 +21,7 @@ export const ZFieldError = z
   .strict();
 
 /** Every code the API can return, each with exactly one status in `STATUS_BY_CODE`. */
-export const PROBLEM_CODES = [...Object.keys(STATUS_BY_CODE), "internal_error"] as [string, ...string[]];
+export const PROBLEM_CODES: [string, ...string[]] = ["internal_error", ...Object.keys(STATUS_BY_CODE)];
 
 /** RFC 9457 problem details, with the extension members Cordon's errors add. */
 export const ZProblem = z

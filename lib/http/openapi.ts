@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ZListActionsQuery } from "@/lib/actions/list-actions";
 import { ZApprovalBody, ZEvidenceItem, ZIncidentBody, ZProposeActionBody, ZTarget } from "@/lib/actions/schemas";
-import { MAX_INGEST_BODY_BYTES } from "@/lib/audit/ingest/read-body";
+import { MAX_INGEST_BODY_BYTES } from "@/lib/audit/ingest/schemas";
 import { ZIngestEventsBody } from "@/lib/audit/ingest/schemas";
 import { ZTimelineQuery } from "@/lib/audit/timeline";
 import { ZIsoDuration } from "@/lib/time/duration";
@@ -236,8 +236,8 @@ export function documentedStatuses(operation: ApiOperation): number[] {
 }
 
 function security(operation: ApiOperation): Record<string, string[]>[] {
-  const workload = [{ workloadJwt: [] }, { apiKey: [] }];
-  const person = [{ sessionCookie: [] }, ...(operation.personalTokens ? [{ personalToken: [] }] : [])];
+  const workload: Record<string, string[]>[] = [{ workloadJwt: [] }, { apiKey: [] }];
+  const person: Record<string, string[]>[] = [{ sessionCookie: [] }, ...(operation.personalTokens ? [{ personalToken: [] }] : [])];
   switch (operation.auth) {
     case "public":
       return [];
@@ -252,18 +252,23 @@ function security(operation: ApiOperation): Record<string, string[]>[] {
 
 /** Converts the named schemas in one pass, so shared parts become `$ref`s to components. */
 function componentSchemas(): { schemas: Record<string, JsonSchema>; ref: (schema: z.ZodType) => JsonSchema } {
-  const registry = z.registry<{ id: string; description?: string }>();
-  for (const [schema, id, description] of NAMED_SCHEMAS) registry.add(schema, description ? { id, description } : { id });
+  const registry = z.registry<{ id: string }>();
+  for (const [schema, id] of NAMED_SCHEMAS) registry.add(schema, { id });
   // `io: "input"` describes what a client sends: fields with defaults are optional and durations
   // are the strings a client writes, not the seconds they parse to. Response schemas have no
   // defaults or transforms, so for them input and output are the same.
   const converted = z.toJSONSchema(registry, { io: "input", target: "draft-2020-12", unrepresentable: "throw", uri: (id) => `#/components/schemas/${id}` });
+  // zod puts schemas reached along a cycle under `__shared`; none of the API's schemas has one.
+  if ("__shared" in converted.schemas) throw new Error("an API schema is recursive; name the recursive part in NAMED_SCHEMAS");
+
+  const descriptions = new Map(NAMED_SCHEMAS.map(([, id, description]) => [id, description]));
   const schemas: Record<string, JsonSchema> = {};
   for (const [id, schema] of Object.entries(converted.schemas)) {
     // Both keywords belong to standalone JSON Schema documents; inside OpenAPI components an
     // `$id` would change the base URI that the `#/components/...` references resolve against.
     const { $schema: _dialect, $id: _id, ...rest } = schema as JsonSchema;
-    schemas[id] = rest;
+    const description = descriptions.get(id);
+    schemas[id] = description ? { description, ...rest } : rest;
   }
   const ids = new Map(NAMED_SCHEMAS.map(([schema, id]) => [schema, id]));
   return {

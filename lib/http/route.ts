@@ -26,6 +26,8 @@ export interface RouteSpec<Body extends z.ZodType | undefined, Query extends z.Z
   personalTokens?: boolean;
   body?: Body;
   query?: Query;
+  /** Body size limit in bytes; 64 KiB unless a route needs more (audit ingestion). */
+  maxBodyBytes?: number;
   /** Token bucket to charge before the handler runs. */
   rateLimit?: "proposals";
 }
@@ -107,7 +109,7 @@ export function apiRoute<Body extends z.ZodType | undefined = undefined, Query e
       const scoped = logger.child({ actor: { type: actor.type, id: actorId } });
       if (spec.rateLimit && actor.type === "workload") await consumeRateLimit(getPrisma(), actor.client, spec.rateLimit, systemClock.now(), scoped);
 
-      const body = spec.body ? spec.body.parse(await readJsonBody(request)) : undefined;
+      const body = spec.body ? spec.body.parse(await readJsonBody(request, spec.maxBodyBytes)) : undefined;
       const query = parseQuery(request, spec.query);
       const correlationId = traceId(request);
       const context: ServiceContext = {

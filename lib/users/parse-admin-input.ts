@@ -9,12 +9,12 @@ const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}]/gu;
 
 /**
  * Quotes a value typed by an operator for an error message: JSON string syntax, invisible
- * characters as `\u` escapes, and at most 60 code points, so the message stays one line and
- * cannot reorder or hide the text around it.
+ * characters as `\u` escapes, and at most `maxCodePoints` code points (60 by default), so the
+ * message stays one line and cannot reorder or hide the text around it.
  */
-export function quoteValue(value: string): string {
+export function quoteValue(value: string, maxCodePoints = MAX_QUOTED_CODE_POINTS): string {
   const codePoints = Array.from(value);
-  const shown = codePoints.length > MAX_QUOTED_CODE_POINTS ? `${codePoints.slice(0, MAX_QUOTED_CODE_POINTS).join("")}…` : value;
+  const shown = codePoints.length > maxCodePoints ? `${codePoints.slice(0, maxCodePoints).join("")}…` : value;
   return escapeInvisible(JSON.stringify(shown));
 }
 
@@ -68,4 +68,18 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 /** Builds a JSON Pointer (RFC 6901) from a zod issue path. */
 function toPointer(path: readonly PropertyKey[]): string {
   return path.map((key) => `/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+}
+
+// A whole API key or personal access token: the id followed by at least part of the secret.
+const PASTED_CREDENTIAL = /^cd[np]_[a-z2-7]{12}_./;
+
+/**
+ * Throws ValidationFailed, without echoing the value, when an operator pasted a whole API key
+ * or personal access token where its id or a name belongs, so the secret is not repeated in an
+ * error message or a log.
+ */
+export function rejectPastedCredential(value: string, pointer: string): void {
+  if (!PASTED_CREDENTIAL.test(value)) return;
+  const message = "must be an id or a name, not a whole key or token; give the 12 characters after cdn_ or cdp_, and treat the pasted secret as exposed";
+  throw new ValidationFailed(`invalid input: ${pointer} ${message}`, [{ pointer, message }]);
 }

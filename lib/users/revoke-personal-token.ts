@@ -4,7 +4,7 @@ import { appendAuditEvent } from "@/lib/audit/append";
 import type { PersonalAccessToken } from "@/lib/db/client";
 import { NotFound } from "@/lib/errors";
 import { requireAdministrator, type AdminContext } from "./admin-context";
-import { parseAdminInput } from "./parse-admin-input";
+import { parseAdminInput, rejectPastedCredential } from "./parse-admin-input";
 
 /** The public id of a token, the part between `cdp_` and the secret. The secret is never asked for. */
 export const ZPersonalTokenId = z.string().regex(/^[a-z2-7]{12}$/, "must be a token id: the 12 characters after cdp_, as `cordon tokens create` prints them");
@@ -21,6 +21,7 @@ export interface RevokePersonalTokenResult {
  */
 export async function revokePersonalToken(context: AdminContext, tokenId: string): Promise<RevokePersonalTokenResult> {
   requireAdministrator(context.actor, "revoking a personal access token");
+  rejectPastedCredential(tokenId, "");
   const id = parseAdminInput(ZPersonalTokenId, tokenId, "token id");
   const now = context.clock.now();
 

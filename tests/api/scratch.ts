@@ -1,6 +1,8 @@
-import { buildOpenApiDocument } from "@/lib/http/openapi";
-const doc = buildOpenApiDocument();
-console.log(JSON.stringify(doc, null, 1).length);
-console.log(JSON.stringify((doc as any).paths["/actions"], null, 1).slice(0, 3000));
-console.log(Object.keys((doc as any).components.schemas));
-console.log(JSON.stringify((doc as any).components.schemas.Action, null, 1).slice(0, 2500));
+import { startCordonServer } from "./support/cordon-server";
+const started = Date.now();
+const server = await startCordonServer();
+console.log("up in", Date.now() - started, server.baseUrl, server.databaseUrl.replace(/:[^:@]+@/, ":***@"));
+const r = await fetch(`${server.baseUrl}/api/v1/openapi.json`);
+console.log(r.status, r.headers.get("content-type"), (await r.text()).length);
+await server.stop();
+console.log(server.output().slice(-3000));

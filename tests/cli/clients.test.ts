@@ -300,6 +300,7 @@ describe("cordon clients disable", () => {
     { name: "unknown id", reference: "0b7f3c1e-7a52-4b8e-9d0a-2f6e5c4b3a21", expected: ["no workload client has the name or id"] },
     { name: "NUL character", reference: "soar\u0000x", expected: ["NAME_OR_ID is not the name or id of any client", "\\u0000"] },
     { name: "line break", reference: "soar\nx", expected: ["no workload client", "soar\\nx"] },
+    { name: "pasted API key", reference: `cdn_aaaaaaaaaaaa_${"B".repeat(43)}`, expected: ["NAME_OR_ID must be an id or a name, not a whole key or token"] },
   ])("rejects $name in one line", async ({ reference, expected }) => {
     expectOneLineError(await cli("clients", "disable", reference), ...expected);
   });
@@ -359,6 +360,15 @@ describe("cordon clients rotate-key", () => {
     expectOneLineError(await cli("clients", "rotate-key", jwtName), `NAME_OR_ID names a client that authenticates with JWTs: ${jwtName}`);
     expectOneLineError(await cli("clients", "rotate-key", disabledName), `NAME_OR_ID is disabled: ${disabledName}`);
     expect(await counts()).toEqual(before);
+  });
+
+  test("does not echo a pasted API key", async () => {
+    const pasted = `cdn_aaaaaaaaaaaa_${unique("s").padEnd(43, "x")}`;
+
+    const run = await cli("clients", "rotate-key", pasted);
+
+    expectOneLineError(run, "NAME_OR_ID must be an id or a name");
+    expect(run.stderr).not.toContain(pasted.slice(17));
   });
 
   test.each(["0d", "366d", "8761h", "90", "1w", "-1d", "", "1.5d", "٣d"])("rejects --expires=%j in one line", async (lifetime) => {

@@ -147,7 +147,7 @@ describe("cordon tokens revoke", () => {
 
   test.each([
     { name: "unknown id", id: "aaaaaaaaaaaa", expected: ["no personal access token has the id aaaaaaaaaaaa"] },
-    { name: "full token", id: `cdp_aaaaaaaaaaaa_${"A".repeat(43)}`, expected: ["ID must be a token id"] },
+    { name: "full token", id: `cdp_aaaaaaaaaaaa_${"A".repeat(43)}`, expected: ["ID must be an id or a name, not a whole key or token"] },
     { name: "upper-case id", id: "AAAAAAAAAAAA", expected: ["ID must be a token id", '"AAAAAAAAAAAA"'] },
     { name: "SQL", id: "' OR 1=1 --", expected: ["ID must be a token id"] },
   ])("rejects $name in one line", async ({ id, expected }) => {

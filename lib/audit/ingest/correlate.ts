@@ -36,8 +36,9 @@ interface TargetCandidate {
  * A `correlation_uid` that equals an action id, or the correlation id of one of Cordon's own
  * audit events, links the event to that action's incident in any domain: the producer put the
  * id there on purpose. Otherwise the event's target user or resources are matched against the
- * target identity or display name of actions in the same domain, from the action's proposal to
- * TARGET_WINDOW_AFTER_MS after its last execution; of several matches the latest proposal wins.
+ * target identity or display name of actions in the same domain. A match counts from the
+ * action's proposal to TARGET_WINDOW_AFTER_MS after its last execution. Of several matches,
+ * the action proposed last wins.
  */
 export async function correlateEvents(db: Db, domain: string, events: readonly CorrelationKeys[]): Promise<(Correlation | null)[]> {
   const byUid = await correlateByUid(db, unique(events.flatMap((event) => (event.correlationUid ? [event.correlationUid] : []))));

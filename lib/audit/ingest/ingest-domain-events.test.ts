@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Actor } from "@/lib/actions/context";
 import { proposeAction } from "@/lib/actions/propose-action";
 import { ZProposeActionBody } from "@/lib/actions/schemas";
+import { loadTimeline } from "@/lib/audit/timeline";
 import { verifyAuditChains } from "@/lib/audit/verify";
 import type { Domain, Incident, WorkloadClient } from "@/lib/db/client";
 import { CordonError, ValidationFailed } from "@/lib/errors";
@@ -45,12 +46,12 @@ function ingest(domain: string, events: unknown[], actor: Actor = workload(clien
   return ingestDomainEvents(context, ZIngestEventsBody.parse({ domain, events }));
 }
 
-/** A copy of the event with a new `metadata.uid`, so no earlier test's event deduplicates it. */
+/** Copies the event with a new `metadata.uid`, so no earlier test's event deduplicates it. */
 function fresh(event: FixtureEvent, changes: FixtureEvent = {}): FixtureEvent {
   return { ...event, metadata: { ...event.metadata, uid: unique("evt") }, ...changes };
 }
 
-/** An Okta sign-in of `identity` at `time`. */
+/** Builds an Okta sign-in event of `identity` at `time`. */
 function signIn(identity: { uid?: string; name?: string }, time: number | string): FixtureEvent {
   return fresh(ocsfEvent("okta-authentication"), { user: identity, time: typeof time === "string" ? Date.parse(time) : time });
 }
@@ -416,6 +417,15 @@ describe("ingestDomainEvents with naughty strings", () => {
       for (const error of rejected.errors) expect(error.pointer.startsWith(`/events/${rejected.index}`)).toBe(true);
     }
     expect((await verifyAuditChains(db.prisma, { chain: incident.id })).ok).toBe(true);
+    const summaries: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await loadTimeline(db.prisma, incident.id, { limit: 200, ...(cursor ? { cursor } : {}) });
+      summaries.push(...page.items.map((item) => item.summary));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(summaries.length).toBeGreaterThanOrEqual(result.accepted.length);
+    expect(summaries.filter((summary) => /[\n\r\u2028\u2029\u202e]/.test(summary))).toEqual([]);
   });
 
   test("rejects naughty domain names with a domain error", async () => {

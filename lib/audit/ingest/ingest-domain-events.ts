@@ -73,7 +73,8 @@ interface StoredRef {
 /**
  * Appends the events that are not yet stored. A transaction-level advisory lock per domain
  * makes the duplicate check and the insert atomic, so two concurrent batches carrying the same
- * `metadata.uid` store it once. Batches of different domains do not wait for each other.
+ * `metadata.uid` store it once. Batches of different domains do not wait on this lock, only on
+ * the audit chain heads they share.
  */
 async function storeEvents(
   tx: Db,
@@ -117,8 +118,8 @@ async function findStoredEvents(tx: Db, domain: string, events: readonly ParsedD
   const known = new Map<string, StoredRef>();
   if (uids.length === 0) return known;
 
-  // NOTE: no index covers payload->'ocsf'->>'uid'; the domain index narrows the scan to the
-  // domain's events, which grows with the domain's history.
+  // NOTE: no index covers payload->'ocsf'->>'uid'. The domain index narrows the scan to the
+  // domain's events, so the check slows down as the domain's history grows.
   const rows = await tx.$queryRaw<{ id: string; uid: string; actionId: string | null; incidentId: string | null }[]>`
     SELECT id::text AS id, payload->'ocsf'->>'uid' AS uid, "actionId"::text AS "actionId", "incidentId"::text AS "incidentId"
     FROM audit_events

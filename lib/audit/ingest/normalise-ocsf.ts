@@ -2,10 +2,10 @@ import type { Json } from "@/lib/util/canonical-json";
 import { OCSF_CLASSES, OCSF_SEVERITIES, OCSF_STATUSES, activityName, type OcsfClass } from "./ocsf-classes";
 import type { OcsfEvent, OcsfUser } from "./ocsf-schema";
 
-/** Longest summary line, in code points. */
+/** Maximum length of a summary line, in code points. */
 export const MAX_SUMMARY_LENGTH = 300;
 
-/** What Cordon reads from one OCSF event, before correlation. */
+/** The values Cordon reads from one OCSF event, before correlation. */
 export interface NormalisedDomainEvent {
   /** `domain.<class key>`, such as `domain.account_change`. */
   eventType: string;
@@ -103,8 +103,7 @@ function summarise(event: OcsfEvent, ocsfClass: OcsfClass, activity: string): st
   if (subject) parts.push(event.api ? `on ${subject}` : subject);
   if (event.group) {
     const group = event.group.name ?? event.group.uid ?? "(unnamed)";
-    const preposition = ocsfClass.uid === 3006 && event.activity_id === 3 ? "to" : ocsfClass.uid === 3006 && event.activity_id === 4 ? "from" : "in";
-    parts.push(`${preposition} group ${group}`);
+    parts.push(`${groupPreposition(ocsfClass, event.activity_id)} group ${group}`);
   }
 
   const actor = userLabel(event.actor?.user) ?? event.actor?.app_name;
@@ -117,14 +116,22 @@ function summarise(event: OcsfEvent, ocsfClass: OcsfClass, activity: string): st
   return toSummaryLine(line);
 }
 
+/** Returns "to" for a Group Management Add User, "from" for Remove User, else "in". */
+function groupPreposition(ocsfClass: OcsfClass, activityId: number): string {
+  if (ocsfClass.uid !== 3006) return "in";
+  if (activityId === 3) return "to";
+  if (activityId === 4) return "from";
+  return "in";
+}
+
 function firstResource(event: OcsfEvent): string | undefined {
   const resource = event.resources?.[0];
   return resource?.name ?? resource?.uid;
 }
 
 // C0 and C1 controls, line and paragraph separators, and the Unicode bidirectional overrides
-// and isolates. A summary is one displayed line, and a bidi override inside a user-supplied
-// name could make it read differently from its characters (CVE-2021-42574, "Trojan Source").
+// and isolates. A summary is one displayed line, and a bidi override inside a name sent by a
+// domain could make the line display in another order than its characters.
 const UNSAFE_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** Replaces line breaks, controls and bidi overrides with spaces and cuts at MAX_SUMMARY_LENGTH code points. */

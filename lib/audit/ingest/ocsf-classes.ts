@@ -1,6 +1,6 @@
 /**
  * The OCSF 1.x event classes Cordon ingests, with the enum captions it shows on the timeline.
- * Class, category and activity ids are those of the OCSF schema (schema.ocsf.io), where
+ * Class, category and activity ids are those of OCSF 1.1.0, where
  * `type_uid = class_uid * 100 + activity_id`.
  */
 export interface OcsfClass {
@@ -35,7 +35,6 @@ export const OCSF_CLASSES: Readonly<Record<number, OcsfClass>> = {
       9: "Lock",
       10: "MFA Factor Enable",
       11: "MFA Factor Disable",
-      12: "Unlock",
       99: "Other",
     },
   },

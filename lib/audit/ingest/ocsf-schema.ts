@@ -2,21 +2,20 @@ import { z } from "zod";
 import { OCSF_CLASSES, OCSF_SEVERITIES, OCSF_STATUSES, SUPPORTED_CLASS_UIDS } from "./ocsf-classes";
 
 /*
- * zod schemas for the OCSF 1.x attributes Cordon reads. Objects are loose: OCSF defines many
- * more attributes and profiles than these, and the ingested event is stored whole, so unknown
- * members are kept and never fail parsing. The attributes that are read are checked strictly
- * for their OCSF type.
+ * zod schemas for the OCSF 1.x attributes Cordon reads. OCSF defines many more attributes and
+ * profiles than these, so objects are loose: members not listed here are not checked here, and the
+ * ingested event is stored whole with them. The listed attributes are checked for their OCSF type.
  */
 
 // PostgreSQL text and jsonb cannot store U+0000, and an unpaired surrogate does not survive the
 // UTF-8 round trip, so such a value would change between hashing and storage.
 export const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Longest OCSF string Cordon reads; the audit actor id allows the same length. */
+/** Maximum length of an OCSF string Cordon reads. The audit actor id allows the same length. */
 export const MAX_OCSF_TEXT = 1000;
-/** Longest `metadata.correlation_uid`: it becomes the audit event's correlation id, limited to 200. */
+/** Maximum length of `metadata.correlation_uid`, which becomes the audit event's correlation id (at most 200 characters). */
 export const MAX_CORRELATION_UID = 200;
-/** Most entries of `resources` read per event. */
+/** Maximum number of entries in `resources`. An event with more is rejected. */
 export const MAX_OCSF_RESOURCES = 100;
 
 const EARLIEST_TIME = Date.parse("0001-01-01T00:00:00.000Z");

@@ -21,9 +21,9 @@ export type ParseOutcome = { ok: true; event: ParsedDomainEvent } | { ok: false;
 
 /**
  * Validates the OCSF event at `index` of a request from `domain`. Besides the OCSF attributes
- * Cordon reads, the whole event must be storable in the audit log (no U+0000, no unpaired
- * surrogate, finite numbers, nesting within the payload limit), so an event that would fail
- * the batch's append is rejected here on its own.
+ * Cordon reads, the whole event must be storable in the audit log: no U+0000, no unpaired
+ * surrogate, finite numbers and nesting within the payload limit. Checking this here rejects
+ * such an event on its own, where it would otherwise fail the whole batch's append.
  */
 export function parseDomainEvent(raw: unknown, index: number, domain: string, clock: Clock): ParseOutcome {
   const prefix = `/events/${index}`;
@@ -40,7 +40,7 @@ export function parseDomainEvent(raw: unknown, index: number, domain: string, cl
   return { ok: true, event };
 }
 
-/** Builds the audit event for an ingested event; the original event is stored under `payload.event`. */
+/** Builds the audit event for an ingested event. The original event is stored under `payload.event`. */
 export function toAuditEventInput(domain: string, event: ParsedDomainEvent, correlation: Correlation | null): AuditEventInput {
   const { normalised } = event;
   return {

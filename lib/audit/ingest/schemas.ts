@@ -2,12 +2,12 @@ import { z } from "zod";
 import { MAX_AUDIT_BATCH } from "@/lib/audit/append";
 import { UNSTORABLE_TEXT } from "./ocsf-schema";
 
-/** Most events in one `POST /api/v1/audit/events` request; larger batches are rejected with 422. */
+/** Maximum number of events in one `POST /api/v1/audit/events` request. Larger batches are rejected with 422. */
 export const MAX_EVENTS_PER_REQUEST = MAX_AUDIT_BATCH;
 
 /**
- * Source name of Cordon's own audit events. A domain with this name could not be told apart
- * from Cordon on the timeline, so its events are rejected.
+ * Source name of Cordon's own audit events. Events of a domain with this name would look like
+ * Cordon's own on the timeline, so they are rejected.
  */
 const CORDON_SOURCE = "cordon";
 
@@ -24,7 +24,7 @@ export const ZDomainName = z
  */
 export const ZIngestEventsBody = z
   .object({
-    /** Name of the identity domain that produced the events; the client must be scoped to it. */
+    /** Name of the identity domain that produced the events. The client must be scoped to it. */
     domain: ZDomainName,
     events: z
       .array(z.unknown())
@@ -61,3 +61,9 @@ export interface IngestResult {
   accepted: AcceptedEvent[];
   rejected: RejectedEvent[];
 }
+
+/**
+ * A batch of up to 1000 OCSF events needs more than the API's usual 64 KiB.
+ * NOTE: 4 MiB assumes about 4 KiB per event, an estimate for a CloudTrail record mapped to OCSF.
+ */
+export const MAX_INGEST_BODY_BYTES = 4 * 1024 * 1024;

@@ -12,8 +12,8 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Review action · Cordon" };
 
 /**
- * The review page of one action. The server loads the action, seeds react-query with it and
- * renders the whole page; the client then polls for decisions and execution progress.
+ * Renders the review page of one action. The server loads the action, seeds react-query with
+ * it and renders the whole page, and the client then polls for decisions and execution progress.
  */
 export default async function ReviewPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

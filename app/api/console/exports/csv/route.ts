@@ -1,0 +1,12 @@
+import { EXPORT_ROLES, requireAnyRole } from "@/lib/history/access";
+import { exportActions, exportResponse } from "@/lib/history/export-actions";
+import { ZHistoryFilters } from "@/lib/history/schemas";
+import { apiRoute } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+/** Every action matching the history filters as CSV; console sessions of analysts and admins. */
+export const GET = apiRoute({ auth: "person", query: ZHistoryFilters }, async ({ context, query, logger }) => {
+  requireAnyRole(context.actor, EXPORT_ROLES, "exporting actions");
+  return exportResponse(await exportActions("csv", query, { db: context.db, logger, now: context.clock.now() }));
+});

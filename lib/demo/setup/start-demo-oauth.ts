@@ -1,0 +1,116 @@
+import { type DemoPerson, type DemoResourceServer, type OAuthServer, startOAuthServer } from "@/lib/demo/oauth-server";
+import type { Logger } from "@/lib/log/logger";
+import type { PersonRole } from "@/lib/policy/types";
+import type { DemoAccount } from "./demo-accounts-file";
+import { generateSecret } from "./demo-files";
+import { DEMO_OAUTH_CLIENTS } from "./demo-names";
+
+/**
+ * Groups that the demo persons carry in their `groups` claim, named as in the default
+ * CORDON_OIDC_ROLE_MAP, so an OIDC sign-in through demo-oauth maps to the same Cordon roles.
+ */
+export const DEMO_ROLE_GROUPS: Record<PersonRole, string> = {
+  approver: "cordon-approvers",
+  analyst: "cordon-analysts",
+  admin: "cordon-admins",
+};
+
+/** Scope of Cordon's API at demo-oauth; Cordon itself checks only the audience. */
+export const DEMO_API_SCOPE = "cordon:actions";
+
+/** How many live tokens ci-deployer holds at each start. */
+export const CI_DEPLOYER_TOKEN_COUNT = 3;
+
+/** Resource indicator used when Cordon's audience is not an absolute URI, which RFC 8707 requires. */
+const FALLBACK_API_RESOURCE = "urn:cordon:api";
+
+export interface DemoApiResource {
+  /** The RFC 8707 resource indicator the automation requests its token for. */
+  identifier: string;
+  /** The `aud` of the issued token when it differs from the identifier. */
+  audience?: string;
+}
+
+/**
+ * Returns the resource indicator under which demo-oauth issues JWTs for Cordon's API. An
+ * audience that is an absolute URI serves as the indicator itself; any other audience (the
+ * default is `cordon`) needs a separate indicator, with the audience set explicitly.
+ */
+export function demoApiResource(apiAudience: string): DemoApiResource {
+  if (URL.canParse(apiAudience) && !apiAudience.includes("#")) return { identifier: apiAudience };
+  return { identifier: FALLBACK_API_RESOURCE, audience: apiAudience };
+}
+
+export interface DemoOAuth {
+  server: OAuthServer;
+  apiResource: DemoApiResource;
+  /** Secrets generated for this start; they live only in memory and in the demo-secrets files. */
+  secrets: { connectorClientSecret: string; adminToken: string; automationClientSecret: string };
+}
+
+function demoPersons(accounts: readonly DemoAccount[]): DemoPerson[] {
+  return accounts.map((account) => ({
+    email: account.email,
+    password: account.password,
+    name: account.displayName,
+    groups: account.roles.map((role) => DEMO_ROLE_GROUPS[role]),
+  }));
+}
+
+/**
+ * Starts the demo authorization server with ci-deployer (the CI client whose tokens leak),
+ * Cordon's connector client (which may introspect and revoke any client's tokens), the demo
+ * automation client (whose client_credentials tokens are JWTs for Cordon's API) and the demo
+ * people as persons for OIDC sign-in. The secrets are new on every start, because the server
+ * keeps its state in memory.
+ */
+export async function startDemoOAuth(options: { accounts: readonly DemoAccount[]; apiAudience: string; logger: Logger }): Promise<DemoOAuth> {
+  const secrets = { connectorClientSecret: generateSecret(), adminToken: generateSecret(), automationClientSecret: generateSecret() };
+  const apiResource = demoApiResource(options.apiAudience);
+  // NOTE: `audience` is set only when Cordon's audience is not an absolute URI, and the demo
+  // authorization server must support that option to issue such tokens.
+  const resourceServer: DemoResourceServer & { audience?: string } = {
+    identifier: apiResource.identifier,
+    ...(apiResource.audience === undefined ? {} : { audience: apiResource.audience }),
+    scope: DEMO_API_SCOPE,
+    accessTokenFormat: "jwt",
+    accessTokenTtlSeconds: 600,
+  };
+
+  const server = await startOAuthServer({
+    clients: [
+      { clientId: DEMO_OAUTH_CLIENTS.ciDeployer, clientSecret: generateSecret(), clientName: "CI deployer", grantTypes: ["client_credentials"], scope: "deploy:write" },
+      { clientId: DEMO_OAUTH_CLIENTS.connector, clientSecret: secrets.connectorClientSecret, clientName: "Cordon connector", grantTypes: ["client_credentials"], manageAllTokens: true },
+      {
+        clientId: DEMO_OAUTH_CLIENTS.automation,
+        clientSecret: secrets.automationClientSecret,
+        clientName: "Demo SOAR",
+        grantTypes: ["client_credentials"],
+        scope: DEMO_API_SCOPE,
+        defaultResource: apiResource.identifier,
+      },
+    ],
+    persons: demoPersons(options.accounts),
+    resourceServers: [resourceServer],
+    adminToken: secrets.adminToken,
+    logger: options.logger,
+  });
+  return { server, apiResource, secrets };
+}
+
+/**
+ * Mints live client_credentials tokens for ci-deployer through the admin API, so the demo
+ * incident's revoke_token action has tokens to revoke.
+ */
+export async function mintCiDeployerTokens(oauth: DemoOAuth, signal?: AbortSignal): Promise<number> {
+  const response = await fetch(`${oauth.server.adminUrl}/clients/${encodeURIComponent(DEMO_OAUTH_CLIENTS.ciDeployer)}/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${oauth.secrets.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ count: CI_DEPLOYER_TOKEN_COUNT }),
+    signal,
+  });
+  if (response.status !== 201) throw new Error(`minting ci-deployer tokens failed with HTTP ${response.status}`);
+  // The body carries the token values; only their number is read, so no value reaches a log.
+  const body = (await response.json()) as { tokens?: unknown[] };
+  return body.tokens?.length ?? 0;
+}

@@ -1,0 +1,61 @@
+import type { Config } from "@/lib/config";
+import { getPrisma } from "@/lib/db/client";
+import { isDemoEnabled } from "@/lib/demo/setup/demo-mode";
+import { startDemo } from "@/lib/demo/setup/start-demo";
+import type { Logger } from "@/lib/log/logger";
+import type { Database } from "./database";
+
+export interface DemoHandle {
+  /**
+   * Lets the demo automation report INC-2041 and propose its actions through Cordon's API,
+   * unless the incident still has open proposals, then logs where the demo runs. Never
+   * rejects: a failure is logged and the server keeps running.
+   */
+  afterListen(): Promise<void>;
+  /** Stops the demo automation and the demo servers; register it with registerBackgroundService. */
+  stop(): Promise<void>;
+}
+
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "localhost", "127.0.0.1", "::1"]);
+
+/** Base URL on which this process reaches its own web server, preferring the IPv4 loopback address. */
+export function localApiUrl(config: Pick<Config, "host" | "port">): string {
+  if (WILDCARD_HOSTS.has(config.host)) return `http://127.0.0.1:${config.port}`;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
+}
+
+/**
+ * Starts the demo when CORDON_DEMO (and, for `auto`, the embedded database with no other
+ * domains) says this start runs it. Call it after openDatabase, before the web server listens;
+ * returns null when the demo is off or could not start, which is logged and does not stop
+ * Cordon.
+ */
+export async function startDemoIfEnabled(config: Config, database: Database, logger: Logger): Promise<DemoHandle | null> {
+  const log = logger.child({ component: "demo" });
+  const db = getPrisma();
+  if (!(await isDemoEnabled(config, db))) {
+    log.debug({ mode: config.demo }, "demo not started");
+    return null;
+  }
+
+  let runtime;
+  try {
+    runtime = await startDemo({ config, adminUrl: database.url, db, logger });
+  } catch (error) {
+    log.error({ err: error }, "demo could not start; Cordon runs without it");
+    return null;
+  }
+
+  return {
+    async afterListen() {
+      try {
+        await runtime.proposeIfIdle(localApiUrl(config));
+      } catch (error) {
+        log.error({ err: error }, "demo automation failed; the demo runs without new proposals");
+      }
+      log.info({ url: config.publicUrl }, `demo running at ${config.publicUrl}; the sign-in page lists the demo accounts`);
+    },
+    stop: () => runtime.stop(),
+  };
+}
