@@ -3,6 +3,7 @@ import type { Config } from "@/lib/config";
 import { startEmbeddedPostgres, type EmbeddedServer } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { waitForDatabase } from "@/lib/db/wait";
+import { ensureQueueSchema } from "@/lib/executor/queue-schema";
 import type { Logger } from "@/lib/log/logger";
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), "..", "prisma", "migrations");
@@ -30,6 +31,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
 
   try {
     await migrate({ databaseUrl: url, migrationsDir: MIGRATIONS_DIR, logger });
+    await ensureQueueSchema(url, logger);
   } catch (error) {
     await embedded?.stop();
     throw error;

@@ -1,4 +1,5 @@
 import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
+import { enqueueExecution } from "@/lib/executor/enqueue";
 import { ApprovalExpired, ActionStateConflict, Forbidden, PolicyDenied, SeparationOfDutiesViolation, ValidationFailed } from "@/lib/errors";
 import { addSeconds } from "@/lib/time/clock";
 import { formatIsoDuration } from "@/lib/time/duration";
@@ -160,6 +161,8 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
       correlationId: context.correlationId ?? context.requestId,
       payload: { grantId: grant.id, planHash: action.planHash, expiresAt: grant.expiresAt.toISOString(), executionWindow: formatIsoDuration(window) },
     });
+    // Queued in the approving transaction: the job exists exactly when the approval commits.
+    await enqueueExecution(tx, action.id);
     return { recorded: true, grantId: grant.id, denied: null };
   });
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import pino from "pino";
 import { startEmbeddedPostgres, type EmbeddedServer } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
+import { ensureQueueSchema } from "@/lib/executor/queue-schema";
 
 export const benchLogger = pino({ level: "warn" });
 
@@ -12,6 +13,7 @@ export async function startBenchDatabase(): Promise<{ server: EmbeddedServer; da
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "cordon-bench-"));
   const server = await startEmbeddedPostgres({ dataDir, logger: benchLogger });
   await migrate({ databaseUrl: server.url, migrationsDir: path.resolve(import.meta.dirname, "../../prisma/migrations"), logger: benchLogger });
+  await ensureQueueSchema(server.url);
   return {
     server,
     dataDir,

@@ -6,14 +6,11 @@ import pino from "pino";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, withDatabase } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
+import { ensureQueueSchema } from "@/lib/executor/queue-schema";
 
 export const TEMPLATE_DATABASE = "cordon_template";
 
-/** Hook for schema that lives outside Prisma's migrations (the job queue's), filled in by the executor. */
-async function prepareTemplate(templateUrl: string): Promise<void> {
-  const { ensureQueueSchema } = await import("@/lib/executor/queue-schema").catch(() => ({ ensureQueueSchema: null }));
-  if (ensureQueueSchema) await ensureQueueSchema(templateUrl);
-}
+
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -45,7 +42,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
     const templateUrl = withDatabase(server.url, TEMPLATE_DATABASE);
     await migrate({ databaseUrl: templateUrl, migrationsDir: path.resolve(import.meta.dirname, "../../prisma/migrations"), logger });
-    await prepareTemplate(templateUrl);
+    // The job queue's schema lives outside Prisma's migrations; approvals queue jobs into it.
+    await ensureQueueSchema(templateUrl);
     project.provide("templateDatabaseUrl", templateUrl);
   } catch (error) {
     await teardown();
