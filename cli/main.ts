@@ -1,6 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { registerAuditCommands } from "./commands/audit";
+import { registerClientCommands } from "./commands/clients";
 import { registerDbCommands } from "./commands/db";
+import { registerDomainCommands } from "./commands/domains";
+import { registerTokenCommands } from "./commands/tokens";
+import { registerUserCommands } from "./commands/users";
 import { CliError } from "./context";
 
 export function buildProgram(): Command {
@@ -10,6 +14,10 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerDbCommands(program);
   registerAuditCommands(program);
+  registerClientCommands(program);
+  registerUserCommands(program);
+  registerTokenCommands(program);
+  registerDomainCommands(program);
   return program;
 }
 

@@ -1,16 +1,22 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import pg from "pg";
 import { generateApiKey } from "@/lib/auth/api-key";
 import { hashPassword } from "@/lib/auth/password";
+import { appendAuditEvent } from "@/lib/audit/append";
 import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
+import { enqueueExecution } from "@/lib/executor/enqueue";
 
 // Journeys through the console against the server Playwright starts (playwright.config.ts),
 // on its own embedded PostgreSQL. Data is seeded with Prisma on that database and through
 // the API with a workload key, with names unique to this run, because the demo may have
-// filled the same database with its own actions.
+// filled the same database with its own actions. Proposals are planned by the real
+// PostgreSQL connector, so the run creates its own domain: a database and login roles on the
+// same embedded server, managed by a least-privilege connector role.
 
 const RUN = randomBytes(4).toString("hex");
 const PASSWORD = `e2e-password-${RUN}`;
@@ -21,6 +27,8 @@ interface Seeded {
   api: APIRequestContext;
   apiKey: string;
   domain: string;
+  /** OID of the role the live-update step proposes to disable. */
+  liveRole: string;
   incidentId: string;
   people: { approver: string; analyst: string; owner: string };
   approverId: string;
@@ -29,13 +37,72 @@ interface Seeded {
 
 let seeded: Seeded;
 
-/** URL of the e2e server's embedded database, from the files start-up keeps in its data dir. */
-function e2eDatabaseUrl(): string {
+/** URL of a database on the e2e server's embedded PostgreSQL, from the files start-up keeps in its data dir. */
+function e2eDatabaseUrl(database = "cordon"): string {
   const dataDir = process.env.CORDON_E2E_DATA_DIR;
   if (!dataDir) throw new Error("CORDON_E2E_DATA_DIR is not set; run these tests through `npx playwright test`");
   const password = fs.readFileSync(path.join(dataDir, "db-password"), "utf8").trim();
   const { port } = JSON.parse(fs.readFileSync(path.join(dataDir, "db.json"), "utf8")) as { port: number };
-  return `postgresql://cordon:${encodeURIComponent(password)}@127.0.0.1:${port}/cordon`;
+  return `postgresql://cordon:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+interface RunDomain {
+  settings: { host: string; port: number; database: string; user: string; sslmode: "disable" };
+  credentialFile: string;
+  /** OID of each service role by its short name, the identity the connector expects. */
+  roles: Record<"approve" | "reject" | "flagged" | "live", { name: string; oid: string }>;
+  group: string;
+}
+
+/**
+ * Creates this run's PostgreSQL domain on the embedded server: a database, four login roles,
+ * a group role one of them belongs to, and a connector role with CREATEROLE and ADMIN OPTION
+ * on those roles only. Its password goes to a 0600 file that the domain's credentialRef names.
+ * The roles are left in place afterwards, because the data dir is a throwaway temp folder.
+ */
+async function createRunDomain(): Promise<RunDomain> {
+  const q = (name: string) => pg.escapeIdentifier(name);
+  const prefix = `e2e_${RUN}`;
+  const database = `${prefix}_domain`;
+  const connector = `${prefix}_connector`;
+  const group = `${prefix}_writers`;
+  const names = { approve: `${prefix}_deploy`, reject: `${prefix}_ci_bot`, flagged: `${prefix}_admin`, live: `${prefix}_live` };
+  const password = randomBytes(24).toString("base64url");
+
+  const admin = new pg.Client({ connectionString: e2eDatabaseUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${q(database)}`);
+    await admin.query(`CREATE ROLE ${q(group)} NOLOGIN`);
+    for (const name of Object.values(names)) await admin.query(`CREATE ROLE ${q(name)} LOGIN`);
+    await admin.query(`CREATE ROLE ${q(connector)} LOGIN CREATEROLE PASSWORD ${admin.escapeLiteral(password)}`);
+    for (const managed of [...Object.values(names), group]) await admin.query(`GRANT ${q(managed)} TO ${q(connector)} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE`);
+    await admin.query(`GRANT pg_signal_backend TO ${q(connector)}`);
+    await admin.query(`GRANT CONNECT ON DATABASE ${q(database)} TO ${q(connector)}`);
+    // GRANTED BY the connector, because PostgreSQL 16+ lets a role revoke only the grants it made.
+    await admin.query(`GRANT ${q(group)} TO ${q(names.flagged)} GRANTED BY ${q(connector)}`);
+
+    const { rows } = await admin.query<{ rolname: string; oid: string }>("SELECT rolname, oid::text AS oid FROM pg_roles WHERE rolname = ANY($1)", [Object.values(names)]);
+    const oid = (name: string) => rows.find((row) => row.rolname === name)!.oid;
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "cordon-e2e-credential-"));
+    const credentialFile = path.join(folder, "connector-password");
+    fs.writeFileSync(credentialFile, password, { mode: 0o600 });
+
+    const url = new URL(e2eDatabaseUrl());
+    return {
+      settings: { host: "127.0.0.1", port: Number(url.port), database, user: connector, sslmode: "disable" },
+      credentialFile,
+      roles: {
+        approve: { name: names.approve, oid: oid(names.approve) },
+        reject: { name: names.reject, oid: oid(names.reject) },
+        flagged: { name: names.flagged, oid: oid(names.flagged) },
+        live: { name: names.live, oid: oid(names.live) },
+      },
+      group,
+    };
+  } finally {
+    await admin.end();
+  }
 }
 
 async function propose(api: APIRequestContext, apiKey: string, body: Record<string, unknown>): Promise<string> {
@@ -44,11 +111,15 @@ async function propose(api: APIRequestContext, apiKey: string, body: Record<stri
   return ((await response.json()) as { id: string }).id;
 }
 
-async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto("/sign-in");
+async function fillSignIn(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto("/sign-in");
+  await fillSignIn(page, email);
   await expect(page.getByRole("heading", { name: "Approval queue" })).toBeVisible();
 }
 
@@ -69,8 +140,9 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   await prisma.user.create({ data: { email: people.analyst, displayName: `Sam Analyst ${RUN}`, roles: ["analyst"], passwordHash } });
   await prisma.user.create({ data: { email: people.owner, displayName: `Olu Owner ${RUN}`, roles: ["approver"], passwordHash } });
 
+  const runDomain = await createRunDomain();
   const domain = `e2e-pg-${RUN}`;
-  await prisma.domain.create({ data: { name: domain, kind: "postgresql", settings: {}, credentialRef: "env:CORDON_E2E_UNUSED_SECRET" } });
+  await prisma.domain.create({ data: { name: domain, kind: "postgresql", settings: runDomain.settings, credentialRef: `file:${runDomain.credentialFile}` } });
   const client = await prisma.workloadClient.create({
     data: {
       name: `e2e-soar-${RUN}`,
@@ -103,15 +175,20 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     approve: await propose(api, key.token, {
       ...base,
       kind: "disable_account",
-      target: { domain, identity: `role-a-${RUN}`, displayName: `svc_deploy_${RUN}` },
+      target: { domain, identity: runDomain.roles.approve.oid, displayName: `svc_deploy_${RUN}` },
       evidence: [{ title: "Log line", detail: "<script>alert(1)</script> token=…", url: "https://ci.example.com/builds/7#L12" }],
     }),
-    reject: await propose(api, key.token, { ...base, kind: "revoke_token", target: { domain, identity: `client-b-${RUN}`, displayName: `ci_bot_${RUN}` } }),
+    reject: await propose(api, key.token, { ...base, kind: "rotate_credential", target: { domain, identity: runDomain.roles.reject.oid, displayName: `ci_bot_${RUN}` } }),
     // The first letter is Cyrillic U+0430, which looks like the Latin "a".
-    flagged: await propose(api, key.token, { ...base, kind: "remove_entitlement", parameters: { entitlement: "pg_write_all_data" }, target: { domain, identity: `role-c-${RUN}`, displayName: `\u0430dmin_${RUN}` } }),
+    flagged: await propose(api, key.token, {
+      ...base,
+      kind: "remove_entitlement",
+      parameters: { entitlement: runDomain.group },
+      target: { domain, identity: runDomain.roles.flagged.oid, displayName: `\u0430dmin_${RUN}` },
+    }),
   };
 
-  seeded = { prisma, api, apiKey: key.token, domain, incidentId, people, approverId: approver.id, actions };
+  seeded = { prisma, api, apiKey: key.token, domain, liveRole: runDomain.roles.live.oid, incidentId, people, approverId: approver.id, actions };
 });
 
 test.afterAll(async () => {
@@ -158,20 +235,39 @@ test("approver approves an action for 15 minutes", async ({ page }) => {
     await expectNoSeriousAxeViolations(page);
   });
 
+  await test.step("the skip link moves focus to the main content", async () => {
+    await page.keyboard.press("Tab");
+    await expect(page.getByRole("link", { name: "Skip to main content" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("main")).toBeFocused();
+  });
+
+  await test.step("a failed refresh shows an error above the last list", async () => {
+    await page.route("**/api/console/queue", (route) =>
+      route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ status: 503, detail: "the database is unavailable" }) }),
+    );
+    await expect(page.getByText("The queue could not be refreshed")).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByText("the database is unavailable", { exact: false })).toBeVisible();
+    await expect(row()).toBeVisible();
+    await expect(page.getByText("Nothing is waiting for a decision.")).toHaveCount(0);
+    await page.unroute("**/api/console/queue");
+    await expect(page.getByText("The queue could not be refreshed")).toHaveCount(0, { timeout: 10_000 });
+  });
+
   await test.step("a new proposal appears without a reload", async () => {
     await propose(seeded.api, seeded.apiKey, {
       parameters: {},
       incidentId: seeded.incidentId,
       justification: "Second token in the same log.",
-      kind: "rotate_credential",
-      target: { domain: seeded.domain, identity: `role-d-${RUN}`, displayName: `svc_live_${RUN}` },
+      kind: "disable_account",
+      target: { domain: seeded.domain, identity: seeded.liveRole, displayName: `svc_live_${RUN}` },
     });
     await expect(page.getByRole("row").filter({ hasText: `svc_live_${RUN}` })).toBeVisible({ timeout: 10_000 });
   });
 
   await test.step("the filters narrow the list", async () => {
-    await page.getByLabel("Kind").selectOption({ label: "Rotate credential" });
-    await expect(page.getByRole("row").filter({ hasText: `svc_live_${RUN}` })).toBeVisible();
+    await page.getByLabel("Kind").selectOption({ label: "Remove entitlement" });
+    await expect(page.getByRole("row").filter({ hasText: `dmin_${RUN}` })).toBeVisible();
     await expect(row()).toHaveCount(0);
     await page.getByRole("button", { name: "Clear filters" }).first().click();
     await expect(row()).toBeVisible();
@@ -185,8 +281,8 @@ test("approver approves an action for 15 minutes", async ({ page }) => {
     // Evidence is text: the markup in it is shown, not run.
     await expect(page.getByText("<script>alert(1)</script> token=…")).toBeVisible();
     const diff = page.getByRole("region", { name: "Scope diff", exact: true });
-    await expect(diff.getByRole("row").filter({ hasText: "requestedChange" })).toContainText("disable_account");
-    await expect(diff.getByRole("row").filter({ hasText: "requestedChange" })).toContainText("Changes");
+    const login = diff.getByRole("row").filter({ hasText: "rolcanlogin" });
+    await expect(login.getByRole("cell")).toHaveText(["true", "false", "Changes"]);
     await expect(page.getByRole("region", { name: "Policy decision", exact: true })).toContainText("workload-may-propose");
     await expectNoSeriousAxeViolations(page);
   });
@@ -194,8 +290,8 @@ test("approver approves an action for 15 minutes", async ({ page }) => {
   await test.step("approve with a 15 minute Execution window and a 4 hour Effect duration", async () => {
     const windows = page.getByRole("group", { name: "Execution window" });
     await expect(windows.getByRole("radio")).toHaveCount(3);
-    await windows.getByLabel("15 min").check();
-    await page.getByRole("group", { name: "Effect duration" }).getByLabel("4 h").check();
+    await windows.getByLabel("15 min", { exact: true }).check();
+    await page.getByRole("group", { name: "Effect duration" }).getByLabel("4 h", { exact: true }).check();
     await page.getByRole("button", { name: "Approve", exact: true }).click();
     await expect(page.getByRole("status").filter({ hasText: "You approved this action" })).toContainText("Execution window of 15 min");
     await expect(page.getByRole("button", { name: "Approve", exact: true })).toHaveCount(0);
@@ -211,18 +307,33 @@ test("approver approves an action for 15 minutes", async ({ page }) => {
     expect(grant.expiresAt.getTime() - grant.createdAt.getTime()).toBe(900_000);
     const action = await seeded.prisma.action.findUniqueOrThrow({ where: { id: seeded.actions.approve } });
     // The executor may already have picked the grant up; the action has left pending either way.
-    expect(["approved", "executing", "succeeded", "failed"]).toContain(action.state);
+    expect(["approved", "executing", "succeeded"]).toContain(action.state);
+  });
+
+  await test.step("the page follows the execution until it is verified", async () => {
+    // NOTE: recordApproval does not queue the execution job yet. The test queues it as the
+    // approving transaction is meant to, and the server's executor then runs it.
+    await enqueueExecution(seeded.prisma, seeded.actions.approve);
+    const execution = page.getByRole("region", { name: "Execution", exact: true });
+    await expect(execution).toContainText("Grant redeemed: Done", { timeout: 20_000 });
+    await expect(execution).toContainText("Applied: Done", { timeout: 20_000 });
+    await expect(execution).toContainText("Verified: Done", { timeout: 20_000 });
+    await expect(page.getByText(/^State: Succeeded$/)).toBeVisible();
+    const action = await seeded.prisma.action.findUniqueOrThrow({ where: { id: seeded.actions.approve } });
+    expect(action.state).toBe("succeeded");
   });
 });
 
 test("approver rejects an action with a reason", async ({ page }) => {
-  await test.step("sign in and open the action", async () => {
-    await signIn(page, seeded.people.approver);
+  await test.step("a link to the action leads through sign-in back to it", async () => {
     await page.goto(`/actions/${seeded.actions.reject}`);
-    await expect(page.getByRole("heading", { level: 1 })).toContainText(`Revoke token: ci_bot_${RUN}`);
+    await expect(page).toHaveURL(/\/sign-in\?callbackUrl=/);
+    await fillSignIn(page, seeded.people.approver);
+    await expect(page).toHaveURL(new RegExp(`/actions/${seeded.actions.reject}$`));
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(`Rotate credential: ci_bot_${RUN}`);
   });
 
-  await test.step("revoke_token is not reversible, so there is no Effect duration", async () => {
+  await test.step("rotate_credential is not reversible, so there is no Effect duration", async () => {
     await expect(page.getByRole("group", { name: "Execution window" })).toBeVisible();
     await expect(page.getByRole("group", { name: "Effect duration" })).toHaveCount(0);
   });
@@ -237,7 +348,7 @@ test("approver rejects an action with a reason", async ({ page }) => {
     await page.getByLabel("Reason for rejecting (required)").fill("The token was already rotated by the CI team.");
     await page.getByRole("button", { name: "Reject", exact: true }).click();
     await expect(page.getByRole("status").filter({ hasText: "You rejected this action." })).toBeVisible();
-    await expect(page.getByText("This action is rejected, so it takes no further decision.")).toBeVisible();
+    await expect(page.getByText("This action was rejected, so it takes no further decision.")).toBeVisible();
   });
 
   await test.step("the database holds the rejection", async () => {
@@ -256,11 +367,18 @@ test("analyst sees no decision controls and the API refuses", async ({ page }) =
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Remove entitlement");
   });
 
-  await test.step("the target name warning is shown", async () => {
+  await test.step("the target name, drift and flood warnings are shown", async () => {
+    await seeded.prisma.workloadClient.updateMany({ where: { name: `e2e-soar-${RUN}` }, data: { floodFlaggedAt: new Date() } });
+    await seeded.prisma.$transaction((tx) =>
+      appendAuditEvent(tx, { occurredAt: new Date(), actor: { type: "system", id: "e2e" }, eventType: "action.drifted", actionId: seeded.actions.flagged, incidentId: seeded.incidentId, payload: {} }),
+    );
+    await page.reload();
     const warnings = page.getByRole("region", { name: "Warnings", exact: true });
     await expect(warnings).toContainText("Check the target name");
     await expect(warnings).toContainText("mixes letters from different scripts");
     await expect(warnings).toContainText("U+0430");
+    await expect(warnings).toContainText("The target changed after planning");
+    await expect(warnings).toContainText("The requesting client was flagged for flooding");
     await expectNoSeriousAxeViolations(page);
   });
 
@@ -294,5 +412,13 @@ test("owner of the proposing workload may reject but not approve", async ({ page
     const response = await page.request.post(`/api/v1/actions/${seeded.actions.flagged}/approvals`, { data: { decision: "approve", executionWindow: "PT15M", reason: "" } });
     expect(response.status()).toBe(403);
     expect(((await response.json()) as { detail: string }).detail).toContain("own the workload");
+  });
+
+  await test.step("sign out returns to the sign-in page and ends the session", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/sign-in/);
+    await page.goto(`/actions/${seeded.actions.flagged}`);
+    await expect(page).toHaveURL(/\/sign-in\?callbackUrl=/);
+    expect((await page.request.get(`/api/console/actions/${seeded.actions.flagged}`)).status()).toBe(401);
   });
 });

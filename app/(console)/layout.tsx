@@ -8,7 +8,7 @@ import { requirePerson } from "@/lib/console/require-person";
 
 export const dynamic = "force-dynamic";
 
-/** The console's shell: header with navigation and the signed-in person, then the page. */
+/** Renders the console's shell: a header with navigation and the signed-in person, then the page. */
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const person = toConsolePerson((await requirePerson("/")).user);
   const items: NavItem[] = [

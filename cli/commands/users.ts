@@ -16,7 +16,7 @@ interface CreateOptions extends OutputOptions {
 }
 
 export interface UserCommandsIo {
-  /** Where `--password-stdin` reads from; process.stdin by default. */
+  /** Stream that `--password-stdin` reads; process.stdin by default. */
   stdin?: NodeJS.ReadableStream;
 }
 

@@ -15,8 +15,8 @@ function countText(count: number): string {
 }
 
 /**
- * The approval queue: pending actions, soonest Decision deadline first, with filters. It
- * starts from the list the server rendered and polls for changes. A failed request shows an
+ * Renders the approval queue: pending actions, soonest Decision deadline first, with filters.
+ * It starts from the list the server rendered and polls for changes. A failed request shows an
  * error and never an empty queue. With no data the error replaces the list, and with older
  * data it is shown above that data with the time the data was read.
  */

@@ -5,7 +5,7 @@ import { getJson } from "@/components/ui/api-client";
 import type { QueuePage } from "@/lib/console/list-queue";
 import { QUEUE_POLL_MS, QUEUE_URL, queueKeys } from "./queue-keys";
 
-/** The pending actions, polled so proposals from automation appear without a reload. */
+/** Loads the pending actions and polls them, so proposals from automation appear without a reload. */
 export function usePendingQueue() {
   return useQuery({
     queryKey: queueKeys.pending(),

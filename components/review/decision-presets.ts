@@ -9,7 +9,12 @@ export interface DurationChoice {
 const MINUTE = 60;
 const HOUR = 3_600;
 const EXECUTION_WINDOW_PRESETS = [5 * MINUTE, 15 * MINUTE, HOUR];
-const EFFECT_DURATION_PRESETS = [HOUR, 4 * HOUR, 24 * HOUR];
+// Effect durations are labelled in hours, because "24 h" reads as one working day plus a night.
+const EFFECT_DURATION_PRESETS = [
+  { seconds: HOUR, label: "1 h" },
+  { seconds: 4 * HOUR, label: "4 h" },
+  { seconds: 24 * HOUR, label: "24 h" },
+];
 
 /**
  * Execution window presets up to `maxSeconds`. A preset above the maximum is not offered,
@@ -37,6 +42,6 @@ export function effectDurationChoices(proposedSeconds: number | null, maxSeconds
     seconds: null,
     label: proposedSeconds === null ? "None: the change stays until someone reverts it" : `As proposed: ${describeSeconds(proposedSeconds)}`,
   };
-  const presets = EFFECT_DURATION_PRESETS.filter((seconds) => seconds <= maxSeconds && seconds !== proposedSeconds).map((seconds) => ({ seconds, label: describeSeconds(seconds) }));
+  const presets = EFFECT_DURATION_PRESETS.filter((preset) => preset.seconds <= maxSeconds && preset.seconds !== proposedSeconds);
   return [keep, ...presets];
 }

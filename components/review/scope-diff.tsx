@@ -22,6 +22,12 @@ function ValueCell({ value }: { value: DiffValue | undefined }) {
   return <span className="whitespace-pre-wrap break-all font-mono text-xs">{text}</span>;
 }
 
+function changeSummary(changed: number, total: number): string {
+  const noun = total === 1 ? "attribute" : "attributes";
+  const verb = changed === 1 ? "changes" : "change";
+  return `${changed} of ${total} ${noun} ${verb}.`;
+}
+
 /** Renders every attribute of one object before and after, highlighting and labelling the rows that change. */
 function DiffTable({ object, index }: { object: DiffObject; index: number }) {
   const keys = [...new Set([...Object.keys(object.before), ...Object.keys(object.after)])].sort();
@@ -77,9 +83,7 @@ function DiffTable({ object, index }: { object: DiffObject; index: number }) {
           </table>
         </div>
       )}
-      <p className="mt-1 text-xs text-slate-700">
-        {changed.length} of {keys.length} attribute{keys.length === 1 ? "" : "s"} change.
-      </p>
+      <p className="mt-1 text-xs text-slate-700">{changeSummary(changed.length, keys.length)}</p>
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import type { ReactNode } from "react";
 
 // The states every data view needs, kept distinct so that a failed request is never shown
-// as an empty list: LoadingBlock while nothing is known, EmptyBlock when the server returned
-// nothing, ErrorBlock when the request failed, Callout for warnings and notes beside data.
+// as an empty list. LoadingBlock is shown while nothing is known, EmptyBlock when the server
+// returned nothing, and ErrorBlock when the request failed. Callout holds warnings and notes
+// beside data.
 
 /** Shown while the first response is on its way; announced politely to screen readers. */
 export function LoadingBlock({ label }: { label: string }) {

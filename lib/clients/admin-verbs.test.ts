@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Actor } from "@/lib/actions/context";
 import { verifyAuditChains } from "@/lib/audit/verify";
 import { addDomain } from "@/lib/domains/add-domain";
+import { CordonError } from "@/lib/errors";
 import { listDomains } from "@/lib/domains/list-domains";
 import { ManualClock } from "@/lib/time/clock";
 import { CLI_ACTOR, type AdminContext } from "@/lib/users/admin-context";
@@ -134,4 +137,62 @@ describe("administration audit events", () => {
     expect(report.ok).toBe(true);
     expect(report.chains[0]?.events).toBeGreaterThan(0);
   });
+});
+
+describe("administration verbs with naughty strings", () => {
+  const NAUGHTY_STRINGS: string[] = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../tests/fixtures/naughty-strings/blns.json"), "utf8"));
+  const EXTRA = ["\u0000", "a\u0000b", "\uD800", "x\uDC00y", "https://a.example.com/\u0000", "https://a.example.com/ x", "env:A\u0000", "file:/a\u0000"];
+  const inputs = [...NAUGHTY_STRINGS, ...EXTRA];
+
+  // Each call either succeeds or throws one of Cordon's typed errors; anything else would
+  // reach the operator as a stack trace.
+  async function expectHandled(label: string, call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      expect(error, label).toBeInstanceOf(CordonError);
+    }
+  }
+
+  test("createClient handles them in every field", async () => {
+    for (const text of inputs) {
+      await expectHandled(`owner ${JSON.stringify(text)}`, () => createClient(context(), { name: unique("n"), ownerEmail: text }));
+      await expectHandled(`domain ${JSON.stringify(text)}`, () => createClient(context(), { name: unique("n"), ownerEmail: "o@example.com", allowedDomains: [text] }));
+      await expectHandled(`kind ${JSON.stringify(text)}`, () => createClient(context(), { name: unique("n"), ownerEmail: "o@example.com", allowedKinds: [text] }));
+      await expectHandled(`issuer ${JSON.stringify(text)}`, () => createClient(context(), { name: unique("n"), ownerEmail: "o@example.com", jwt: { issuer: text, subject: "s" } }));
+      await expectHandled(`subject ${JSON.stringify(text)}`, () => createClient(context(), { name: unique("n"), ownerEmail: "o@example.com", jwt: { issuer: "https://naughty.example.com", subject: text } }));
+      await expectHandled(`reference ${JSON.stringify(text)}`, () => disableClient(context(), text));
+      await expectHandled(`rotation ${JSON.stringify(text)}`, () => rotateClientKey(context(), { client: text, lifetime: text }));
+    }
+  }, 120_000);
+
+  test("user and token verbs handle them", async () => {
+    const email = `${unique("naughty")}@example.com`;
+    await createUser(context(), { email, roles: ["approver"], password: "a-long-enough-password" });
+
+    // Every accepted display name costs an argon2id hash, so only a sample of them is created.
+    const displayNames = inputs.filter((text, index) => index % 10 === 0 || /[\p{C}\p{Zl}\p{Zp}]/u.test(text));
+    for (const text of displayNames) {
+      await expectHandled(`display name ${JSON.stringify(text)}`, () => createUser(context(), { email: `${unique("n")}@example.com`, roles: ["approver"], displayName: text, password: "a-long-enough-password" }));
+    }
+
+    for (const text of inputs) {
+      await expectHandled(`role ${JSON.stringify(text)}`, () => createUser(context(), { email: `${unique("n")}@example.com`, roles: [text], password: "a-long-enough-password" }));
+      await expectHandled(`disable ${JSON.stringify(text)}`, () => disableUser(context(), text));
+      await expectHandled(`token name ${JSON.stringify(text)}`, () => createPersonalToken(context(), { email, name: text, lifetime: "1h" }));
+      await expectHandled(`token lifetime ${JSON.stringify(text)}`, () => createPersonalToken(context(), { email, lifetime: text }));
+      await expectHandled(`token id ${JSON.stringify(text)}`, () => revokePersonalToken(context(), text));
+    }
+  }, 120_000);
+
+  test("addDomain handles them in every field", async () => {
+    for (const text of inputs) {
+      await expectHandled(`name ${JSON.stringify(text)}`, () => addDomain(context(), { name: text, kind: "scim", settings: { baseUrl: "https://scim.example.com" }, credentialRef: "env:SCIM_TOKEN" }));
+      await expectHandled(`kind ${JSON.stringify(text)}`, () => addDomain(context(), { name: unique("d"), kind: text, settings: {}, credentialRef: "env:SCIM_TOKEN" }));
+      await expectHandled(`URL ${JSON.stringify(text)}`, () => addDomain(context(), { name: unique("d"), kind: "scim", settings: { baseUrl: text }, credentialRef: "env:SCIM_TOKEN" }));
+      await expectHandled(`host ${JSON.stringify(text)}`, () => addDomain(context(), { name: unique("d"), kind: "postgresql", settings: { host: text, database: "app", user: "u" }, credentialRef: "env:PG" }));
+      await expectHandled(`key ${JSON.stringify(text)}`, () => addDomain(context(), { name: unique("d"), kind: "postgresql", settings: { [text]: 1 }, credentialRef: "env:PG" }));
+      await expectHandled(`credential ${JSON.stringify(text)}`, () => addDomain(context(), { name: unique("d"), kind: "scim", settings: { baseUrl: "https://scim.example.com" }, credentialRef: text }));
+    }
+  }, 120_000);
 });

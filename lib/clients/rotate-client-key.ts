@@ -35,7 +35,7 @@ export async function rotateClientKey(context: AdminContext, input: RotateClient
       ]);
     }
     if (!client.enabled) {
-      throw new ValidationFailed(`client ${client.name} is disabled; a disabled client gets no new key`, [{ pointer: "/client", message: `is disabled: ${client.name}` }]);
+      throw new ValidationFailed(`client ${client.name} is disabled, so it cannot get a new key`, [{ pointer: "/client", message: `is disabled: ${client.name}` }]);
     }
 
     const revoked = await tx.apiKey.updateManyAndReturn({ where: { clientId: client.id, revokedAt: null }, data: { revokedAt: now }, select: { id: true } });

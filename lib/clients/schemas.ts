@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACTION_KINDS } from "@/lib/actions/catalogue";
+import { ZDomainName } from "@/lib/domains/schemas";
 import { ZEmail } from "@/lib/users/schemas";
 import { ZTokenLifetime } from "@/lib/users/token-lifetime";
 
@@ -27,6 +28,9 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 export const ZHttpsOrLoopbackUrl = z
   .string()
   .max(2048, "must be at most 2048 characters")
+  // The URL is stored and compared as typed, not as the URL parser normalises it, so text the
+  // parser would percent-encode or drop (spaces, control characters) is rejected.
+  .refine((value) => !/[\s\p{C}\p{Zl}\p{Zp}]/u.test(value), { message: "must not contain spaces, control or format characters", abort: true })
   // abort stops the checks below, which parse the URL, from running on text that is not one.
   .refine((value) => URL.canParse(value), { message: "must be an absolute URL such as https://issuer.example.com", abort: true })
   .refine((value) => {
@@ -59,11 +63,11 @@ export const ZCreateClientInput = z
     allowedKinds: z
       // Typed as strings on input, so callers can pass what an operator typed and get the message below.
       .array(z.string().pipe(z.enum(ACTION_KINDS, { error: `must be one of ${ACTION_KINDS.join(", ")}` })))
-      .min(1, `give at least one kind: ${ACTION_KINDS.join(", ")}`)
+      .min(1, `must list at least one kind: ${ACTION_KINDS.join(", ")}`)
       .default([...ACTION_KINDS])
       .transform((kinds) => [...new Set(kinds)]),
     allowedDomains: z
-      .array(z.string().min(1, "must not be empty").max(128, "must be at most 128 characters"))
+      .array(ZDomainName)
       .max(1000, "must list at most 1000 domains")
       .default([])
       .transform((domains) => [...new Set(domains)]),

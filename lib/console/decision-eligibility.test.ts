@@ -33,7 +33,7 @@ describe("decisionEligibility", () => {
     ["an analyst", { ...approver, roles: ["analyst" as const] }, action(), /approver role/],
     ["an admin without the approver role", { ...approver, roles: ["admin" as const] }, action(), /approver role/],
     ["the proposer", approver, action({ requestedBy: { type: "person", id: approver.id, name: "Ada", email: approver.email } }), /You proposed this action/],
-    ["a decided action", approver, action({ state: "approved" }), /approved, so it takes no further decision/],
+    ["a decided action", approver, action({ state: "approved" }), /is already approved, so it takes no further decision/],
     ["a passed deadline", approver, action({ clocks: { ...action().clocks, decisionDeadline: "2026-03-01T10:00:00.000Z" } }), /Decision deadline has passed/],
   ])("offers no control to %s", (_case, person, input, explanation) => {
     const result = decisionEligibility(person, input, { now: NOW, round: 0 });

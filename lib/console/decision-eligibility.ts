@@ -7,11 +7,24 @@ import type { ConsolePerson } from "./person";
 export interface DecisionEligibility {
   canApprove: boolean;
   canReject: boolean;
-  /** Why a control is missing, as one sentence for the page; null when both are offered. */
+  /** Sentence for the page that explains a missing control; null when both are offered. */
   explanation: string | null;
 }
 
 type EligibilityAction = Pick<ActionView, "state" | "requestedBy" | "approvals" | "approvalsSoFar" | "requiredApprovals" | "clocks">;
+
+const STATE_PHRASES: Record<string, string> = {
+  proposed: "is still being proposed",
+  approved: "is already approved",
+  executing: "is being executed",
+  succeeded: "has succeeded",
+  failed: "has failed",
+  denied: "was denied by policy",
+  rejected: "was rejected",
+  cancelled: "was cancelled",
+  expired: "has expired",
+  reverted: "was reverted",
+};
 
 function neither(explanation: string): DecisionEligibility {
   return { canApprove: false, canReject: false, explanation };
@@ -22,14 +35,14 @@ function remainingApprovals(action: EligibilityAction): number {
 }
 
 /**
- * Decides which decision controls the console offers a person, mirroring the checks of
+ * Decides which decision controls the console offers a person. It mirrors the checks of
  * recordApproval and the default policies: the approver role, no decision on one's own
- * proposal, and no approval by the owner of the proposing workload (who may still reject,
- * because stopping a containment step needs no independence). The API enforces all of
- * these again, so the result only shapes the page.
+ * proposal, and no approval by the owner of the proposing workload. The owner may still
+ * reject, because stopping a containment step needs no independence. The API enforces all
+ * of these again, so the result only shapes the page.
  */
 export function decisionEligibility(person: ConsolePerson, action: EligibilityAction, options: { now: number; round: number }): DecisionEligibility {
-  if (action.state !== "pending") return neither(`This action is ${action.state}, so it takes no further decision.`);
+  if (action.state !== "pending") return neither(`This action ${STATE_PHRASES[action.state] ?? `is ${action.state}`}, so it takes no further decision.`);
   if (options.now >= Date.parse(action.clocks.decisionDeadline)) return neither("The Decision deadline has passed, so this action can no longer be approved or rejected.");
   if (!person.roles.includes("approver")) return neither("You can review this action, but only a person with the approver role can approve or reject it.");
 

@@ -14,14 +14,14 @@ import { DOMAIN_SETTINGS_SCHEMAS, assertSettingsStorable, describeDomainCredenti
 export interface AddDomainResult {
   domain: Domain;
   credentialReference: CredentialReference;
-  /** Least privileges for the domain's credential; null when the connector cannot list them without it. */
+  /** Minimum privileges of the domain's credential; null when the connector cannot list them without it. */
   credentialRequirements: CredentialRequirement[] | null;
 }
 
 /**
  * Registers an identity domain, with the `domain.created` audit event in the same transaction.
- * The settings must pass the connector's schema for the kind and name no secret; the secret
- * itself stays behind the credential reference and is never read here. The stored settings are
+ * The settings must pass the connector's schema for the kind and must not name a secret. The
+ * secret stays behind the credential reference and is never read here. The stored settings are
  * the parsed ones, with the connector's defaults filled in. Throws ValidationFailed for an
  * invalid input, a settings key that names a secret, or a name already registered.
  */

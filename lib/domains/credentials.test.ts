@@ -79,7 +79,7 @@ describe("resolveCredential from a file", () => {
     expect(await resolveCredential(`file:${link}`)).toBe(SECRET);
   });
 
-  test.each([0o640, 0o604, 0o644, 0o620, 0o602])("rejects mode %o without reading it", async (mode) => {
+  test.each([0o640, 0o604, 0o644, 0o620, 0o602])("rejects group or other mode %o", async (mode) => {
     const file = await secretFile(`mode-${mode.toString(8)}`, SECRET, mode);
 
     const error = await failure(`file:${file}`);

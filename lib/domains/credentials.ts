@@ -18,8 +18,8 @@ const OWN_VARIABLES = new Set(Object.keys(VARIABLES));
 export type CredentialReference = { source: "env"; name: string } | { source: "file"; path: string };
 
 /**
- * Where a domain's secret is read from: `env:NAME` (an environment variable of the Cordon
- * process) or `file:/absolute/path`. Only the reference is stored, never the secret.
+ * Reference to a domain's secret: `env:NAME` (an environment variable of the Cordon process)
+ * or `file:/absolute/path`. Only the reference is stored, never the secret.
  */
 export const ZCredentialReference = z.string().transform((text, context): CredentialReference => {
   const fail = (message: string) => {
@@ -70,54 +70,54 @@ export function credentialFileProblem(stats: { isFile(): boolean; mode: number; 
 
 /**
  * Reads the secret a credential reference points to. `env:NAME` reads the variable of this
- * process. `file:/path` follows symbolic links (Kubernetes mounts secrets through them) and
- * requires a regular file of at most 64 KiB with no group or other permission bits, the rule
- * OpenSSH applies to private keys, because anyone who can read the file holds the domain's
- * authority. Trailing line breaks are removed. Throws CredentialUnavailable for an invalid
- * reference, a missing, empty or unreadable secret, or a file with a wider mode.
+ * process. `file:/path` follows symbolic links, because Kubernetes mounts secrets through them.
+ * The file must be a regular file of at most 64 KiB with no group or other permission bits
+ * (mode 0600 or 0400), because anyone who can read it has the domain's authority. Trailing line
+ * breaks are removed. Throws CredentialUnavailable for an invalid reference, a missing, empty or
+ * unreadable secret, or a file with a wider mode.
  */
 export async function resolveCredential(ref: string): Promise<string> {
   const parsed = ZCredentialReference.safeParse(ref);
-  // The whole reference is shown, up to the longest valid one, because a truncated path does not
+  // The whole reference is quotedReference, up to the longest valid one, because a truncated path does not
   // tell the operator which file to fix.
-  const shown = quoteValue(ref, MAX_REFERENCE_LENGTH);
-  if (!parsed.success) throw new CredentialUnavailable(shown, parsed.error.issues[0]?.message ?? "is invalid");
+  const quotedReference = quoteValue(ref, MAX_REFERENCE_LENGTH);
+  if (!parsed.success) throw new CredentialUnavailable(quotedReference, parsed.error.issues[0]?.message ?? "is invalid");
   const reference = parsed.data;
 
-  const secret = reference.source === "env" ? readVariable(shown, reference.name) : await readCredentialFile(shown, reference.path);
+  const secret = reference.source === "env" ? readVariable(quotedReference, reference.name) : await readCredentialFile(quotedReference, reference.path);
   const trimmed = secret.replace(/[\r\n]+$/, "");
-  if (trimmed === "") throw new CredentialUnavailable(shown, reference.source === "env" ? `environment variable ${reference.name} is empty` : "the file is empty");
+  if (trimmed === "") throw new CredentialUnavailable(quotedReference, reference.source === "env" ? `environment variable ${reference.name} is empty` : "the file is empty");
   return trimmed;
 }
 
-function readVariable(shown: string, name: string): string {
+function readVariable(quotedReference: string, name: string): string {
   const value = process.env[name];
-  if (value === undefined) throw new CredentialUnavailable(shown, `environment variable ${name} is not set in the Cordon process`);
+  if (value === undefined) throw new CredentialUnavailable(quotedReference, `environment variable ${name} is not set in the Cordon process`);
   return value;
 }
 
-async function readCredentialFile(shown: string, file: string): Promise<string> {
+async function readCredentialFile(quotedReference: string, file: string): Promise<string> {
   let handle: fs.FileHandle;
   try {
     // O_NONBLOCK keeps a FIFO at this path from blocking the open; fstat below rejects it.
     handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new CredentialUnavailable(shown, describeOpenError(error));
+    throw new CredentialUnavailable(quotedReference, describeOpenError(error));
   }
 
   try {
     // Checking the opened file, not the path, leaves no gap in which the path could be swapped.
     const stats = await handle.stat();
     const problem = credentialFileProblem(stats, file);
-    if (problem) throw new CredentialUnavailable(shown, `the file ${problem}`);
+    if (problem) throw new CredentialUnavailable(quotedReference, `the file ${problem}`);
 
     const buffer = Buffer.alloc(MAX_CREDENTIAL_FILE_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_CREDENTIAL_FILE_BYTES) throw new CredentialUnavailable(shown, `the file is larger than ${MAX_CREDENTIAL_FILE_BYTES / 1024} KiB`);
+    if (bytesRead > MAX_CREDENTIAL_FILE_BYTES) throw new CredentialUnavailable(quotedReference, `the file is larger than ${MAX_CREDENTIAL_FILE_BYTES / 1024} KiB`);
     try {
       return new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, bytesRead));
     } catch {
-      throw new CredentialUnavailable(shown, "the file is not valid UTF-8");
+      throw new CredentialUnavailable(quotedReference, "the file is not valid UTF-8");
     }
   } finally {
     await handle.close();

@@ -34,7 +34,7 @@ const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\
 export const MAX_SETTINGS_DEPTH = 32;
 
 /**
- * Checks settings before the connector's schema sees them. Throws ValidationFailed, with one
+ * Checks settings before the connector's schema parses them. Throws ValidationFailed, with one
  * entry per problem, for a key that names a secret, text PostgreSQL cannot store, or nesting
  * deeper than MAX_SETTINGS_DEPTH.
  */

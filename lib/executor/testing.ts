@@ -104,7 +104,8 @@ export interface Lifecycle {
   enqueue(actionId: string): Promise<void>;
 }
 
-export async function createLifecycle(prisma: PrismaClient, domain: Domain): Promise<Lifecycle> {
+/** With `connectorPlans: false`, proposals carry the requested change as their plan and the domain is not asked. */
+export async function createLifecycle(prisma: PrismaClient, domain: Domain, options: { connectorPlans?: boolean } = {}): Promise<Lifecycle> {
   const incident = await createIncident(prisma);
   const client = await createClient(prisma, { domains: [domain.name] });
   const approver = await createUser(prisma);
@@ -116,7 +117,7 @@ export async function createLifecycle(prisma: PrismaClient, domain: Domain): Pro
     approver,
     planner,
     async propose(identity, overrides = {}, clock = systemClock) {
-      const context = await serviceContext(prisma, workload(client), { clock, planner });
+      const context = await serviceContext(prisma, workload(client), options.connectorPlans === false ? { clock } : { clock, planner });
       const body = ZProposeActionBody.parse({
         kind: "disable_account",
         target: { domain: domain.name, identity },

@@ -62,7 +62,7 @@ async function exportText(format: ExportFormat, filters: Record<string, string>)
   return new Response(file.stream).text();
 }
 
-/** Every stored action of a domain, read page by page through the search. */
+/** Reads every stored action of a domain, page by page through the search. */
 async function itemsOf(domain: Domain): Promise<HistoryItem[]> {
   const items: HistoryItem[] = [];
   let cursor: string | null = null;
@@ -121,7 +121,7 @@ function csvRecords(text: string): Record<string, string>[] {
   });
 }
 
-/** What a cell holds for a stored value: the value, with `'` first when it starts like a formula. */
+/** Returns the cell text for a stored value: the value, with `'` first when it starts like a formula. */
 function expectedCell(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
@@ -164,7 +164,7 @@ describe("CSV export", () => {
     }
   });
 
-  test("keeps every naughty string intact in its cell", async () => {
+  test("keeps naughty strings intact", async () => {
     const domain = await scopedDomain();
     const naughty = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../tests/fixtures/naughty-strings/blns.json"), "utf8")) as string[];
     // The proposal schema trims and requires text, and PostgreSQL text cannot hold U+0000.
@@ -185,7 +185,7 @@ describe("CSV export", () => {
     expect(new Set(stored.map((item) => item.justification))).toEqual(new Set(accepted.map((text) => text.trim())));
   }, 120_000);
 
-  test("writes the header, one record per action and CRLF line ends", async () => {
+  test("writes header and CRLF records", async () => {
     const domain = await scopedDomain();
     await propose(domain);
     await propose(domain);
@@ -252,7 +252,7 @@ describe("OCSF export", () => {
     expect(byKind.get("quarantine_workload")).toMatchObject({ class_uid: 6003, activity_id: 3, type_uid: 600303, severity_id: 5 });
   });
 
-  test("uses the action id, last state change and requester", async () => {
+  test("maps id, time and requester", async () => {
     const domain = await scopedDomain();
     const action = await propose(domain, {}, new ManualClock("2026-06-02T08:00:00Z"));
     const approver = await createUser(db.prisma);
@@ -267,7 +267,8 @@ describe("OCSF export", () => {
     expect(event?.metadata).toEqual({ uid: action.id, version: "1.1.0", product: { name: "Cordon", vendor_name: "Cordon" }, correlation_uid: incident.id, event_code: "disable_account" });
     expect(event?.time).toBe(Date.parse("2026-06-02T08:04:30Z"));
     expect(event?.actor).toEqual({ user: { uid: client.id, name: client.name }, app_name: client.name });
-    expect(event?.class_uid === 3001 && event.user).toEqual({ uid: action.target.identity, name: action.target.displayName });
+    expect(event?.class_uid).toBe(3001);
+    expect(event && "user" in event ? event.user : null).toEqual({ uid: action.target.identity, name: action.target.displayName });
     expect(event?.status_id).toBe(99);
     expect(event?.status).toBe("Approved");
     expect(event?.unmapped.decisions).toEqual([expect.objectContaining({ approver_email: approver.email, decision: "approve", reason: "contain now" })]);

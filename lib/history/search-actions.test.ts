@@ -28,7 +28,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** A domain of its own per test, so filters on it isolate that test's actions. */
+/** Creates a domain for one test, so a filter on it isolates that test's actions. */
 async function scopedDomain(kind: Domain["kind"] = "postgresql"): Promise<Domain> {
   const domain = await createDomain(db.prisma, { name: unique("hist"), kind });
   await db.prisma.workloadClient.update({ where: { id: client.id }, data: { allowedDomains: { push: domain.name } } });
@@ -59,7 +59,7 @@ async function ids(input: Record<string, unknown>): Promise<string[]> {
 }
 
 describe("searchActions filters", () => {
-  test("filters by domain and lists the newest proposal first", async () => {
+  test("filters by domain, newest first", async () => {
     const domain = await scopedDomain();
     const older = await propose(domain, "2026-02-01T10:00:00Z");
     const newer = await propose(domain, "2026-02-01T11:00:00Z");
@@ -88,7 +88,7 @@ describe("searchActions filters", () => {
     expect(await ids({ domain: domain.name, requester: "some-other-client" })).toEqual([]);
   });
 
-  test("filters by the email of a person who decided", async () => {
+  test("filters by decider email", async () => {
     const domain = await scopedDomain();
     const approved = await propose(domain, "2026-02-04T10:00:00Z");
     const rejected = await propose(domain, "2026-02-04T10:01:00Z");
@@ -101,7 +101,7 @@ describe("searchActions filters", () => {
     expect(await ids({ domain: domain.name, approver: "nobody@example.com" })).toEqual([]);
   });
 
-  test("filters by a time range of dates and instants", async () => {
+  test("filters by time range", async () => {
     const domain = await scopedDomain();
     const first = await propose(domain, "2026-03-01T23:59:59.999Z");
     const second = await propose(domain, "2026-03-02T00:00:00Z");
@@ -113,7 +113,7 @@ describe("searchActions filters", () => {
     expect(await ids({ domain: domain.name, from: "2026-03-01T23:59:59.999", to: "2026-03-02T00:00:00Z" })).toEqual([second.id, first.id]);
   });
 
-  test("matches free text in target, identity, justification and incident title", async () => {
+  test("matches free text across fields", async () => {
     const domain = await scopedDomain();
     const byName = await propose(domain, "2026-03-04T10:00:00Z", { target: { domain: domain.name, identity: "oid-4711", displayName: "svc_Payroll_Export" } });
     const byIdentity = await propose(domain, "2026-03-04T10:01:00Z", { target: { domain: domain.name, identity: "arn:aws:iam::1:role/Deployer" } });
@@ -152,7 +152,7 @@ describe("searchActions filters", () => {
 });
 
 describe("searchActions pagination", () => {
-  test("pages through ties on createdAt without gaps or repeats", async () => {
+  test("pages through createdAt ties", async () => {
     const domain = await scopedDomain();
     const created = [];
     for (let index = 0; index < 7; index += 1) created.push(await propose(domain, index < 4 ? "2026-04-01T09:00:00Z" : "2026-04-01T10:00:00Z"));
@@ -194,7 +194,7 @@ describe("searchActions pagination", () => {
 });
 
 describe("searchActions items", () => {
-  test("carries the requester, decisions and the time of the last state change", async () => {
+  test("carries requester, decisions and state time", async () => {
     const domain = await scopedDomain();
     const action = await propose(domain, "2026-05-01T10:00:00Z");
     await recordApproval(

@@ -31,7 +31,7 @@ export const REDACTED_PATHS = [
 function createRootLogger(): Logger {
   return pino({
     name: "cordon",
-    level: process.env.CORDON_LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+    level: process.env.CORDON_LOG_LEVEL || (process.env.NODE_ENV === "test" ? "silent" : "info"),
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,

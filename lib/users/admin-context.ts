@@ -2,9 +2,9 @@ import type { Actor, ServiceContext } from "@/lib/actions/context";
 import { Forbidden } from "@/lib/errors";
 
 /**
- * What an administration verb (register a client, create a person, add a domain) needs: the
- * database, the clock, who acts and the ids for logs and audit events. Policies and the planner
- * of ServiceContext play no part in administration.
+ * Context of an administration verb (register a client, create a person, add a domain): the
+ * database, the clock, the actor and the request id for logs and audit events. Policies and the
+ * planner of ServiceContext play no part in administration.
  */
 export type AdminContext = Pick<ServiceContext, "db" | "clock" | "actor" | "requestId" | "logger">;
 
@@ -13,7 +13,7 @@ export const CLI_ACTOR: Extract<Actor, { type: "system" }> = { type: "system", i
 
 /**
  * Throws Forbidden unless the actor may administer Cordon: a system actor (the CLI, which
- * already holds the database credentials) or an enabled person with the `admin` role.
+ * already has the database credentials) or an enabled person with the `admin` role.
  * Workloads never administer, so a leaked API key cannot register another client.
  */
 export function requireAdministrator(actor: Actor, operation: string): void {

@@ -29,7 +29,7 @@ export async function createPersonalToken(context: AdminContext, input: CreatePe
   const record = await context.db.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { email: data.email } });
     if (!user) throw new NotFound(`no person has the email ${data.email}`);
-    if (user.disabled) throw new ValidationFailed(`${data.email} is disabled; a disabled person cannot get a token`, [{ pointer: "/email", message: `is disabled: ${data.email}` }]);
+    if (user.disabled) throw new ValidationFailed(`${data.email} is disabled, so they cannot get a token`, [{ pointer: "/email", message: `is disabled: ${data.email}` }]);
 
     const created = await tx.personalAccessToken.create({
       data: { id: generated.id, userId: user.id, name: data.name, secretHash: generated.secretHash, expiresAt: addSeconds(now, data.lifetime), createdAt: now },

@@ -1,7 +1,7 @@
 import { Prisma } from "@/lib/db/client";
 
 /**
- * Whether a Prisma error is a unique constraint violation (P2002). Verbs that create named
+ * Returns whether a Prisma error is a unique constraint violation (P2002). Verbs that create named
  * records rely on the constraint instead of a prior lookup, which two concurrent calls could
  * both pass.
  */

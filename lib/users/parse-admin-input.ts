@@ -8,20 +8,20 @@ const MAX_QUOTED_CODE_POINTS = 60;
 const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}]/gu;
 
 /**
- * Quotes a value typed by an operator for an error message: JSON string syntax, invisible
- * characters as `\u` escapes, and at most `maxCodePoints` code points (60 by default), so the
- * message stays one line and cannot reorder or hide the text around it.
+ * Quotes a value typed by an operator for an error message. The result uses JSON string syntax
+ * with invisible characters as `\u` escapes and keeps at most `maxCodePoints` code points (60 by
+ * default), so the message stays one line and cannot reorder or hide the text around it.
  */
 export function quoteValue(value: string, maxCodePoints = MAX_QUOTED_CODE_POINTS): string {
   const codePoints = Array.from(value);
-  const shown = codePoints.length > maxCodePoints ? `${codePoints.slice(0, maxCodePoints).join("")}…` : value;
-  return escapeInvisible(JSON.stringify(shown));
+  const truncated = codePoints.length > maxCodePoints ? `${codePoints.slice(0, maxCodePoints).join("")}…` : value;
+  return escapeInvisible(JSON.stringify(truncated));
 }
 
 /**
  * Replaces control, format, private-use, unassigned and line separator characters with `\u`
- * escapes, for text printed to a terminal that came from outside (an identity provider's
- * display name), so it cannot move the cursor, end the line or reverse the text after it.
+ * escapes. Text from outside, such as an identity provider's display name, then cannot move the
+ * cursor, end the line or reverse the text after it when printed to a terminal.
  */
 export function escapeInvisible(text: string): string {
   return text.replace(INVISIBLE, (character) => {
@@ -50,8 +50,10 @@ export function parseAdminInput<S extends z.ZodType>(schema: S, input: unknown, 
   const errors = parsed.error.issues.map((issue) => {
     const secret = issue.path.length === 0 ? secretFields.size > 0 : secretFields.has(String(issue.path[0]));
     const value = secret ? undefined : valueAt(input, issue.path);
-    const got = typeof value === "string" ? quoteValue(value) : typeof value === "number" ? String(value) : null;
-    return { pointer: `${options.pointerPrefix ?? ""}${toPointer(issue.path)}`, message: got === null ? issue.message : `${issue.message}, got ${got}` };
+    const pointer = `${options.pointerPrefix ?? ""}${toPointer(issue.path)}`;
+    if (typeof value === "string") return { pointer, message: `${issue.message}, got ${quoteValue(value)}` };
+    if (typeof value === "number") return { pointer, message: `${issue.message}, got ${value}` };
+    return { pointer, message: issue.message };
   });
   throw new ValidationFailed(`invalid ${subject}: ${errors.map((error) => `${error.pointer} ${error.message}`).join("; ")}`, errors);
 }

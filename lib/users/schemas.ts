@@ -30,7 +30,7 @@ export const ZCreateUserInput = z
     email: ZEmail,
     roles: z
       .array(ZRole)
-      .min(1, "give at least one role: approver, analyst or admin")
+      .min(1, "must be given at least once: approver, analyst or admin")
       .transform((roles) => [...new Set(roles)].sort()),
     displayName: ZDisplayName.optional(),
     password: z
@@ -42,7 +42,7 @@ export const ZCreateUserInput = z
   .strict();
 export type CreateUserInput = z.input<typeof ZCreateUserInput>;
 
-/** Name of a personal access token, which tells its owner where it is used. */
+/** Name of a personal access token, so its owner can see where it is used. */
 const ZTokenName = ZDisplayName.pipe(z.string().max(100, "must be at most 100 characters"));
 
 /** Input of createPersonalToken. */

@@ -3,13 +3,13 @@ import { z } from "zod";
 const HOUR_SECONDS = 3_600;
 const DAY_SECONDS = 24 * HOUR_SECONDS;
 
-/** Longest lifetime of a personal access token or API key: one year. */
+/** Maximum lifetime of a personal access token or API key: one year. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 365 * DAY_SECONDS;
 
 const LIFETIME = /^([1-9][0-9]{0,3})([dh])$/;
 
 /**
- * A credential lifetime such as `30d` or `12h`, parsed to seconds. Only whole days and hours
+ * Credential lifetime such as `30d` or `12h`, parsed to seconds. Only whole days and hours
  * are accepted, from 1h to 365d, so a typo cannot issue a credential that never expires.
  */
 export const ZTokenLifetime = z.string().transform((text, context) => {

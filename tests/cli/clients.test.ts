@@ -199,7 +199,7 @@ describe("cordon clients with naughty strings", () => {
         expect(run.stderr, text).toMatch(/^cordon: [^\n\r\u2028\u2029\u202e]+\n$/);
       }
     }
-  });
+  }, 120_000);
 
   test("each owner email gives a one-line error or round-trips", async () => {
     for (const text of sample) {
@@ -214,7 +214,7 @@ describe("cordon clients with naughty strings", () => {
         expect(run.stderr, text).toMatch(/^cordon: [^\n\r\u2028\u2029\u202e]+\n$/);
       }
     }
-  });
+  }, 120_000);
 
   test("createClient rejects or stores every naughty name", async () => {
     const context = { db: db.prisma, clock: new ManualClock(), actor: CLI_ACTOR, requestId: "naughty", logger: silent };
@@ -228,7 +228,7 @@ describe("cordon clients with naughty strings", () => {
         expect((error as ValidationFailed).errors[0]?.pointer, text).toBe("/name");
       }
     }
-  });
+  }, 120_000);
 });
 
 describe("cordon clients list", () => {

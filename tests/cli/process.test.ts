@@ -34,8 +34,9 @@ interface ProcessRun {
 }
 
 function runProcess(databaseUrl: string, args: string[], stdin = ""): Promise<ProcessRun> {
-  const env = { ...process.env, DATABASE_URL: databaseUrl };
-  delete env.CORDON_LOG_LEVEL;
+  // The child logs at warn, the CLI's default, whatever level the test run uses.
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
+  Reflect.deleteProperty(env, "CORDON_LOG_LEVEL");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", ENTRY, "--", ...args], {
       cwd: ROOT,

@@ -152,7 +152,7 @@ describe("cordon users create", () => {
         expect(run.stderr, text).toMatch(/^cordon: [^\n\r\u2028\u2029\u202e]+\n$/);
       }
     }
-  });
+  }, 120_000);
 });
 
 describe("cordon users list", () => {

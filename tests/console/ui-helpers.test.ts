@@ -82,15 +82,17 @@ describe("executionWindowChoices", () => {
 
 describe("effectDurationChoices", () => {
   test("starts with no revert when the proposal set none", () => {
-    expect(effectDurationChoices(null, 7 * 86_400).map((choice) => choice.seconds)).toEqual([null, 3600, 14_400, 86_400]);
-    expect(effectDurationChoices(null, 7 * 86_400)[0]!.label).toMatch(/^None/);
+    const choices = effectDurationChoices(null, 7 * 86_400);
+
+    expect(choices.map((choice) => choice.seconds)).toEqual([null, 3600, 14_400, 86_400]);
+    expect(choices.map((choice) => choice.label)).toEqual(["None: the change stays until someone reverts it", "1 h", "4 h", "24 h"]);
   });
 
   test("keeps the proposal's duration once and caps at the maximum", () => {
     const choices = effectDurationChoices(14_400, 14_400);
 
     expect(choices.map((choice) => choice.seconds)).toEqual([null, 3600]);
-    expect(choices[0]!.label).toBe("As proposed: 4 h");
+    expect(choices.map((choice) => choice.label)).toEqual(["As proposed: 4 h", "1 h"]);
   });
 });
 
