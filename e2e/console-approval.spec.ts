@@ -24,6 +24,8 @@ const SIGN_IN_FAILED = "Email or password is incorrect, or the account is locked
 
 interface Seeded {
   prisma: PrismaClient;
+  /** Folder of the connector's credential file, removed after the run. */
+  credentialFolder: string;
   api: APIRequestContext;
   apiKey: string;
   domain: string;
@@ -188,12 +190,13 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     }),
   };
 
-  seeded = { prisma, api, apiKey: key.token, domain, liveRole: runDomain.roles.live.oid, incidentId, people, approverId: approver.id, actions };
+  seeded = { prisma, credentialFolder: path.dirname(runDomain.credentialFile), api, apiKey: key.token, domain, liveRole: runDomain.roles.live.oid, incidentId, people, approverId: approver.id, actions };
 });
 
 test.afterAll(async () => {
   await seeded?.api.dispose();
   await seeded?.prisma.$disconnect();
+  if (seeded) fs.rmSync(seeded.credentialFolder, { recursive: true, force: true });
 });
 
 test("sign-in with a wrong password shows the generic message", async ({ page }) => {

@@ -14,7 +14,7 @@ function hasNoUserInfoOrFragment(value: string): boolean {
 
 /** An endpoint URL. Plain http is allowed for loopback only, so no credential crosses a network in clear text. */
 const ZEndpointUrl = z
-  .url({ protocol: /^https?$/ })
+  .url({ protocol: /^https?$/, abort: true })
   .refine(isHttpsOrLoopback, "must use https unless it points at a loopback address")
   .refine(hasNoUserInfoOrFragment, "must not contain user information or a fragment");
 

@@ -7,7 +7,7 @@ export const ZScimDomainSettings = z
   .object({
     /** Base URL of the SCIM endpoints, the part before `/Users` (RFC 7644 §3.1). */
     baseUrl: z
-      .url({ protocol: /^https?$/ })
+      .url({ protocol: /^https?$/, abort: true })
       .refine((value) => {
         const url = new URL(value);
         return url.protocol === "https:" || LOOPBACK_HOSTS.has(url.hostname);

@@ -21,6 +21,18 @@ export const DEMO_API_SCOPE = "cordon:actions";
 /** How many live tokens ci-deployer holds at each start. */
 export const CI_DEPLOYER_TOKEN_COUNT = 3;
 
+/**
+ * The API ci-deployer's tokens are for. Its tokens live 24 hours, the longest the demo server
+ * allows, so they are still live when a person reviews the demo long after the start; a
+ * client_credentials token without a resource would expire after 10 minutes.
+ */
+const DEPLOY_API: DemoResourceServer = {
+  identifier: "https://deploy.example.com/api",
+  scope: "deploy:write",
+  accessTokenFormat: "opaque",
+  accessTokenTtlSeconds: 24 * 60 * 60,
+};
+
 /** Resource indicator used when Cordon's audience is not an absolute URI, which RFC 8707 requires. */
 const FALLBACK_API_RESOURCE = "urn:cordon:api";
 
@@ -79,7 +91,14 @@ export async function startDemoOAuth(options: { accounts: readonly DemoAccount[]
 
   const server = await startOAuthServer({
     clients: [
-      { clientId: DEMO_OAUTH_CLIENTS.ciDeployer, clientSecret: generateSecret(), clientName: "CI deployer", grantTypes: ["client_credentials"], scope: "deploy:write" },
+      {
+        clientId: DEMO_OAUTH_CLIENTS.ciDeployer,
+        clientSecret: generateSecret(),
+        clientName: "CI deployer",
+        grantTypes: ["client_credentials"],
+        scope: DEPLOY_API.scope,
+        defaultResource: DEPLOY_API.identifier,
+      },
       { clientId: DEMO_OAUTH_CLIENTS.connector, clientSecret: secrets.connectorClientSecret, clientName: "Cordon connector", grantTypes: ["client_credentials"], manageAllTokens: true },
       {
         clientId: DEMO_OAUTH_CLIENTS.automation,
@@ -91,7 +110,7 @@ export async function startDemoOAuth(options: { accounts: readonly DemoAccount[]
       },
     ],
     persons: demoPersons(options.accounts),
-    resourceServers: [resourceServer],
+    resourceServers: [resourceServer, DEPLOY_API],
     adminToken: secrets.adminToken,
     logger: options.logger,
   });

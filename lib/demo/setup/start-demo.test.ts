@@ -115,6 +115,10 @@ describe("startDemo", () => {
     );
 
     expect(plan.diff.objects).toHaveLength(3);
+    for (const object of plan.diff.objects) {
+      // Live long enough that a person reviewing the demo hours after the start still finds them.
+      expect(Date.parse(String(object.before.expiresAt))).toBeGreaterThan(Date.now() + 12 * 60 * 60 * 1000);
+    }
   });
 
   test("postgresql connector plans the demo's role actions", async () => {
