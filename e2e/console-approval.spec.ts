@@ -9,7 +9,6 @@ import { generateApiKey } from "@/lib/auth/api-key";
 import { hashPassword } from "@/lib/auth/password";
 import { appendAuditEvent } from "@/lib/audit/append";
 import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
-import { enqueueExecution } from "@/lib/executor/enqueue";
 
 // Journeys through the console against the server Playwright starts (playwright.config.ts),
 // on its own embedded PostgreSQL. Data is seeded with Prisma on that database and through
@@ -314,9 +313,6 @@ test("approver approves an action for 15 minutes", async ({ page }) => {
   });
 
   await test.step("the page follows the execution until it is verified", async () => {
-    // NOTE: recordApproval does not queue the execution job yet. The test queues it as the
-    // approving transaction is meant to, and the server's executor then runs it.
-    await enqueueExecution(seeded.prisma, seeded.actions.approve);
     const execution = page.getByRole("region", { name: "Execution", exact: true });
     await expect(execution).toContainText("Grant redeemed: Done", { timeout: 20_000 });
     await expect(execution).toContainText("Applied: Done", { timeout: 20_000 });

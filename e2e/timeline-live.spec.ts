@@ -80,6 +80,11 @@ function events(page: Page) {
   return page.getByRole("list", { name: "Incident events, oldest first" }).getByRole("listitem");
 }
 
+/** Events of one type, matched on the raw type each entry shows; summaries may repeat the words of a label. */
+function eventsOfType(page: Page, eventType: string) {
+  return events(page).filter({ has: page.getByText(eventType, { exact: true }) });
+}
+
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async ({ playwright }, testInfo) => {
@@ -147,14 +152,16 @@ test("approver follows the incident timeline", async ({ page }) => {
   });
 
   await test.step("Cordon's events and the domain's event are on one timeline", async () => {
-    const proposed = events(page).filter({ hasText: "Action proposed" });
+    const proposed = eventsOfType(page, "action.proposed");
     await expect(proposed).toHaveCount(1);
+    await expect(proposed).toContainText("Action proposed");
     await expect(proposed).toContainText("Source: Cordon");
     await expect(proposed).toContainText(`Workload e2e-tl-soar-${RUN}`);
     await expect(proposed.getByRole("link", { name: /Review action/ })).toHaveAttribute("href", `/actions/${seeded.actionId}`);
 
-    const reported = events(page).filter({ hasText: "Account change in the domain" });
+    const reported = eventsOfType(page, "domain.account_change");
     await expect(reported).toHaveCount(1);
+    await expect(reported).toContainText("Account change in the domain");
     await expect(reported).toContainText(`Source: ${seeded.domain}`);
     await expect(reported).toContainText(`Domain Directory robot ${RUN}`);
     await expect(reported).toContainText(/UTC/);
@@ -166,7 +173,7 @@ test("approver follows the incident timeline", async ({ page }) => {
     await expect(events(page)).toHaveCount(1);
     await expect(events(page).first()).toContainText("Account change in the domain");
     await page.getByRole("button", { name: "Clear filters" }).click();
-    await expect(events(page).filter({ hasText: "Action proposed" })).toHaveCount(1);
+    await expect(eventsOfType(page, "action.proposed")).toHaveCount(1);
   });
 
   await test.step("a new proposal appears without a reload", async () => {
@@ -177,7 +184,7 @@ test("approver follows the incident timeline", async ({ page }) => {
       justification: "Remove the admin group too.",
       target: { domain: seeded.domain, identity: `oid-t-${RUN}`, displayName: `dir_admin_${RUN}` },
     });
-    await expect(events(page).filter({ hasText: "Action proposed" })).toHaveCount(2, { timeout: 10_000 });
+    await expect(eventsOfType(page, "action.proposed")).toHaveCount(2, { timeout: 10_000 });
     const count = await seeded.prisma.auditEvent.count({ where: { chain: seeded.incidentId } });
     await expect(page.getByText(`Audit chain verified: ${count} events`)).toBeVisible({ timeout: 10_000 });
   });
@@ -189,7 +196,9 @@ test("approver follows the incident timeline", async ({ page }) => {
       body.chain = { ok: false, events: 2, problem: { eventId: null, sequence: 3, kind: "hash_mismatch", detail: "the stored hash does not match the event" } };
       await route.fulfill({ response, json: body });
     });
-    await expect(page.getByRole("alert")).toContainText("Audit chain broken at sequence 3: the stored hash does not match the event", { timeout: 10_000 });
+    const broken = page.getByRole("alert").filter({ hasText: "Audit chain broken" });
+    await expect(broken).toContainText("Audit chain broken at sequence 3: the stored hash does not match the event", { timeout: 10_000 });
+    await expect(page.getByText(/Audit chain verified/)).toHaveCount(0);
     await page.unroute(`**/api/v1/incidents/${seeded.incidentId}/timeline?**`);
   });
 });

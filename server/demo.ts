@@ -1,6 +1,7 @@
 import type { Config } from "@/lib/config";
 import { getPrisma } from "@/lib/db/client";
 import { isDemoEnabled } from "@/lib/demo/setup/demo-mode";
+import { markDemoRunning } from "@/lib/demo/setup/demo-status";
 import { startDemo } from "@/lib/demo/setup/start-demo";
 import type { Logger } from "@/lib/log/logger";
 import type { Database } from "./database";
@@ -46,6 +47,7 @@ export async function startDemoIfEnabled(config: Config, database: Database, log
     log.error({ err: error }, "demo could not start; Cordon runs without it");
     return null;
   }
+  markDemoRunning(true);
 
   return {
     async afterListen() {
@@ -56,6 +58,9 @@ export async function startDemoIfEnabled(config: Config, database: Database, log
       }
       log.info({ url: config.publicUrl }, `demo running at ${config.publicUrl}; the sign-in page lists the demo accounts`);
     },
-    stop: () => runtime.stop(),
+    async stop() {
+      markDemoRunning(false);
+      await runtime.stop();
+    },
   };
 }

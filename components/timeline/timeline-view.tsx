@@ -5,7 +5,6 @@ import { describeApiError } from "@/components/ui/api-client";
 import { EmptyBlock, ErrorBlock, LoadingBlock } from "@/components/ui/blocks";
 import { Button } from "@/components/ui/button";
 import { formatUtc } from "@/components/ui/format";
-import { useNow } from "@/components/ui/use-now";
 import type { TimelineFacets } from "@/lib/history/timeline-page";
 import { ChainStatus } from "./chain-status";
 import { IncidentHeader } from "./incident-header";
@@ -13,6 +12,7 @@ import { TimelineFilterBar } from "./timeline-filter-bar";
 import { NO_TIMELINE_FILTERS, TIMELINE_AUTO_PAGES, TIMELINE_POLL_MS, type TimelineFilters } from "./timeline-keys";
 import { TimelineList } from "./timeline-list";
 import { useIncidentTimeline } from "./use-incident-timeline";
+import { useRelativeClock } from "./use-relative-clock";
 
 /** Sorted union of the values known at first paint and those seen since, so new domains appear. */
 function mergeOptions(known: string[], seen: Iterable<string | null>, selected: string): string[] {
@@ -23,7 +23,7 @@ function mergeOptions(known: string[], seen: Iterable<string | null>, selected: 
 }
 
 /**
- * The incident timeline: header, audit chain status, filters and events, oldest first. It
+ * Shows the incident timeline: header, audit chain status, filters and events, oldest first. It
  * starts from the page the server rendered and polls every TIMELINE_POLL_MS. A failed request
  * shows an error, never an empty timeline. With no data the error replaces the list, and with
  * older data it is shown above that data with the time of the last successful read.
@@ -31,7 +31,7 @@ function mergeOptions(known: string[], seen: Iterable<string | null>, selected: 
 export function TimelineView({ incidentId, facets }: { incidentId: string; facets: TimelineFacets }) {
   const [filters, setFilters] = useState<TimelineFilters>(NO_TIMELINE_FILTERS);
   const query = useIncidentTimeline(incidentId, filters);
-  const now = useNow();
+  const now = useRelativeClock();
   const pages = query.data?.pages;
   const items = useMemo(() => pages?.flatMap((page) => page.items) ?? [], [pages]);
   const { hasNextPage, isFetchingNextPage, fetchNextPage, isPlaceholderData } = query;

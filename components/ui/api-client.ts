@@ -24,7 +24,7 @@ async function problemOf(response: Response): Promise<ApiError> {
       // An unreadable body gets the generic message below.
     }
   }
-  return new ApiError(response.status, `the server answered ${response.status} ${response.statusText}`.trim());
+  return new ApiError(response.status, `the request failed with HTTP ${response.status} ${response.statusText}`.trim());
 }
 
 async function send<T>(url: string, init: RequestInit): Promise<T> {
@@ -50,7 +50,7 @@ export function postJson<T>(url: string, body: unknown): Promise<T> {
   return send<T>(url, { method: "POST", headers: { accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-/** What to tell the person about a failed call; a 401 means the session ended. */
+/** Returns the sentence to show for a failed call; a 401 means the session has ended. */
 export function describeApiError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 401) return "Your session has ended. Sign in again to continue.";

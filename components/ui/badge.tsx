@@ -12,7 +12,7 @@ const TONES: Record<BadgeTone, string> = {
   critical: "bg-red-700 text-white ring-red-800",
 };
 
-/** A small label with a colour; the text alone carries the meaning, colour only repeats it. */
+/** Renders a small coloured label. The text carries the meaning, and the colour only repeats it. */
 export function Badge({ tone = "neutral", children }: { tone?: BadgeTone; children: ReactNode }) {
   return <span className={`inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${TONES[tone]}`}>{children}</span>;
 }

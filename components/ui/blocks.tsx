@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 
 // The states every data view needs, kept distinct so that a failed request is never shown
 // as an empty list. LoadingBlock is shown while nothing is known, EmptyBlock when the server
-// returned nothing, and ErrorBlock when the request failed. Callout holds warnings and notes
+// returned nothing, and ErrorBlock when the request failed. Callout shows warnings and notes
 // beside data.
 
 /** Shown while the first response is on its way; announced politely to screen readers. */
@@ -45,7 +45,7 @@ const CALLOUT_TONES: Record<CalloutTone, string> = {
   success: "border-green-400 bg-green-50 text-green-950",
 };
 
-/** A bordered note beside data: a warning about the target, a reason a control is missing. */
+/** Renders a bordered note beside data, such as a warning about the target or the reason a control is missing. */
 export function Callout({ tone = "info", title, children, headingLevel = 3 }: { tone?: CalloutTone; title?: string; children: ReactNode; headingLevel?: 2 | 3 | 4 }) {
   const Heading = `h${headingLevel}` as const;
   return (

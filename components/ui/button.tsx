@@ -14,8 +14,8 @@ export function buttonClasses(variant: ButtonVariant = "secondary", extra = ""):
 }
 
 /**
- * A native button with the console's look. `type` defaults to "button" so a button inside
- * a form submits only when it says so.
+ * Renders a native button with the console's look. `type` defaults to "button", so a button
+ * inside a form submits only when it is declared `type="submit"`.
  */
 export function Button({ variant = "secondary", className = "", type = "button", ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: ButtonVariant }) {
   return <button type={type} className={buttonClasses(variant, className)} {...props} />;

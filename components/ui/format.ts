@@ -32,7 +32,7 @@ export function approvalsProgress(soFar: number, required: number): string {
   return `${soFar} of ${required}`;
 }
 
-/** An http(s) URL that is safe to use as an href, or null. Other schemes never become links. */
+/** Returns an http(s) URL that is safe to use as an href, or null, so other schemes never become links. */
 export function safeHref(value: unknown): string | null {
   if (typeof value !== "string") return null;
   try {

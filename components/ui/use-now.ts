@@ -26,9 +26,9 @@ function subscribe(listener: (now: number) => void): () => void {
 }
 
 /**
- * The current time in milliseconds, updated every second. The first render uses the time of
- * that render, so the server's HTML and the browser's first render differ by the network
- * delay; elements showing it set suppressHydrationWarning.
+ * Returns the current time in milliseconds, updated every second. The first render uses the
+ * time of that render, so the server's HTML and the browser's first render differ by the
+ * network delay. Elements that show it therefore set suppressHydrationWarning.
  */
 export function useNow(): number {
   const [now, setNow] = useState(() => Date.now());

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Json } from "@/lib/util/canonical-json";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@/lib/db/client";
 import { ValidationFailed } from "@/lib/errors";
@@ -299,7 +300,7 @@ describe("audit_events triggers", () => {
 describe("payload copy", () => {
   it("keeps a __proto__ key as data", async () => {
     const { normaliseAuditEvent } = await import("./input");
-    const payload = JSON.parse('{"__proto__": {"polluted": true}, "kept": 1}') as unknown;
+    const payload = JSON.parse('{"__proto__": {"polluted": true}, "kept": 1}') as Json;
 
     const event = normaliseAuditEvent({ actor: { type: "domain", id: "okta" }, eventType: "domain.event", payload }, { now: () => new Date("2026-01-01T00:00:00Z") });
 

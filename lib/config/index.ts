@@ -24,7 +24,7 @@ function describeValue(name: VariableName, raw: string): string {
  * Parses Cordon's configuration from an environment. Empty strings count as unset, so
  * `VAR= npm start` behaves like leaving VAR out.
  */
-export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+export function parseConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
   const values = {} as Record<VariableName, unknown>;
   for (const name of Object.keys(VARIABLES) as VariableName[]) {
     const spec = VARIABLES[name];

@@ -30,8 +30,8 @@ function connectorAction(request: PlanRequest): ConnectorAction {
 }
 
 /**
- * Creates the Planner that asks the target domain's connector for the scope diff of a
- * proposal. A permanent connector error (target not found, unsupported kind, invalid
+ * Creates the Planner that requests the scope diff of a proposal from the target domain's
+ * connector. A permanent connector error (target not found, unsupported kind, invalid
  * parameters) becomes ValidationFailed (422), so the automation learns the proposal cannot
  * work. A transient one (timeout, domain unreachable) is thrown as it is, so the caller can
  * retry later.

@@ -88,7 +88,7 @@ describe("resolveCredentialRef", () => {
 });
 
 describe("connectorForDomain", () => {
-  test("builds a working SCIM connector and caches it per domain version", async () => {
+  test("caches a working connector per version", async () => {
     const domain = domainRow({});
     const connector = await connectorForDomain(domain);
 
@@ -100,7 +100,7 @@ describe("connectorForDomain", () => {
     expect(await connectorForDomain({ ...domain, updatedAt: new Date(domain.updatedAt.getTime() + 1) })).not.toBe(connector);
   });
 
-  test("takes a JSON object as the credential of a kind with several secrets", async () => {
+  test("accepts a JSON credential object", async () => {
     const variable = "CORDON_TEST_REGISTRY_OAUTH2";
     process.env[variable] = JSON.stringify({ clientSecret: "client-secret-value", adminToken: "admin-token-value-0123456789" });
     const domain = domainRow({
@@ -115,7 +115,7 @@ describe("connectorForDomain", () => {
     expect(connector.describeCredentials().map((requirement) => requirement.privilege).join(" ")).toContain("Admin API");
   });
 
-  test("names invalid settings without building a connector", async () => {
+  test("names invalid settings", async () => {
     const domain = domainRow({ settings: { baseUrl: "http://scim.example.com/scim/v2" } });
 
     const error = await connectorError(connectorForDomain(domain));
@@ -124,7 +124,7 @@ describe("connectorForDomain", () => {
     expect(error.transient).toBe(false);
   });
 
-  test("reports an invalid credential by field, never by value", async () => {
+  test("reports invalid credentials by field only", async () => {
     const variable = "CORDON_TEST_REGISTRY_BAD_JSON";
     process.env[variable] = JSON.stringify({ clientSecret: "", extra: "leaked-value-1" });
     const oauth2 = domainRow({ kind: "oauth2", settings: { issuer: "http://127.0.0.1:9", clientId: "cordon" }, credentialRef: `env:${variable}` });
@@ -140,7 +140,7 @@ describe("connectorForDomain", () => {
     expect(notJson.message).not.toContain("leaked-value-2");
   });
 
-  test("does not cache a failed build", async () => {
+  test("retries a failed build", async () => {
     const variable = "CORDON_TEST_REGISTRY_LATE";
     delete process.env[variable];
     const domain = domainRow({ credentialRef: `env:${variable}` });
@@ -163,7 +163,7 @@ describe("createConnectorPlanner", () => {
     };
   }
 
-  test("returns the domain's diff with the hash computed from it", async () => {
+  test("returns the diff with its hash", async () => {
     const planner = createConnectorPlanner({ db: () => db.prisma, logger: testLogger() });
 
     const plan = await planner(request("u-2"));
@@ -172,7 +172,7 @@ describe("createConnectorPlanner", () => {
     expect(plan.hash).toBe(planHash(plan.diff));
   });
 
-  test("turns a target the domain does not know into a 422 on the identity", async () => {
+  test("maps an unknown target to 422", async () => {
     const planner = createConnectorPlanner({ db: () => db.prisma, logger: testLogger() });
 
     const error = await planner(request("u-missing")).then(
@@ -185,7 +185,7 @@ describe("createConnectorPlanner", () => {
     expect((error as ValidationFailed).errors[0]?.pointer).toBe("/target/identity");
   });
 
-  test("rejects a proposal for a missing target and stores no action", async () => {
+  test("proposal for a missing target stores nothing", async () => {
     const lifecycle = await createLifecycle(db.prisma, scim.domain);
     const context = await serviceContext(db.prisma, workload(lifecycle.client), { planner: lifecycle.planner });
     const body = ZProposeActionBody.parse({ kind: "disable_account", target: { domain: scim.domain.name, identity: "u-missing" }, parameters: {}, incidentId: lifecycle.incident.id, justification: "test" });
@@ -194,7 +194,7 @@ describe("createConnectorPlanner", () => {
     expect(await db.prisma.action.count({ where: { targetIdentity: "u-missing" } })).toBe(0);
   });
 
-  test("passes a timeout on as a transient connector error", async () => {
+  test("timeout stays a transient error", async () => {
     const silent = http.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {

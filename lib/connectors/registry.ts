@@ -8,7 +8,7 @@ import { createPostgresConnector, ZPostgresDomainCredentials, ZPostgresDomainSet
 import { createScimConnector, ZScimCredentials, ZScimDomainSettings } from "./scim";
 import { ConnectorError, type Connector, type DomainKind } from "./types";
 
-/** How one domain kind turns validated settings and credentials into a connector. */
+/** Factory of one domain kind: its settings and credential schemas and the connector constructor. */
 interface ConnectorFactory {
   settings: z.ZodType;
   credentials: z.ZodType;
@@ -58,7 +58,7 @@ const cache: Map<string, CacheEntry> = (globalForConnectors.cordonConnectors ??=
  * Reads the secret that `credentialRef` points at: `env:NAME` reads an environment variable,
  * `file:/absolute/path` reads a file (one trailing newline and surrounding spaces are dropped).
  * Errors name the reference and never the value.
- * NOTE: a minimal resolver; it stands in until a shared one exists under lib/domains.
+ * NOTE: a minimal resolver, used until a shared one exists under lib/domains.
  */
 export async function resolveCredentialRef(ref: string): Promise<string> {
   const separator = ref.indexOf(":");
@@ -95,9 +95,9 @@ async function readCredentialFile(ref: string, file: string): Promise<string> {
 }
 
 /**
- * Turns the resolved secret into the kind's credential object: a JSON object is taken as is
- * (for kinds with several secrets, such as oauth2's clientSecret and adminToken), anything
- * else fills the kind's one primary secret.
+ * Turns the resolved secret into the kind's credential object. A JSON object is taken as is,
+ * for kinds with several secrets such as oauth2's clientSecret and adminToken. Anything else
+ * fills the kind's one primary secret.
  */
 function credentialsFor(domain: Domain, factory: ConnectorFactory, secret: string): unknown {
   if (!secret.startsWith("{")) return { [factory.primarySecret]: secret };
@@ -134,7 +134,7 @@ async function buildConnector(domain: Domain): Promise<Connector> {
 
 /**
  * Returns the connector of a domain, built from its validated settings and its resolved
- * credential. Connectors are cached per domain id; a change of the domain row (its
+ * credential. Connectors are cached per domain id. A change of the domain row (its
  * `updatedAt`) or an entry older than CONNECTOR_CACHE_TTL_MS builds a new one.
  */
 export async function connectorForDomain(domain: Domain): Promise<Connector> {
@@ -158,7 +158,7 @@ function closeLater(connector: Promise<Connector>, domainName: string): void {
     .catch((error: unknown) => rootLogger.warn({ component: "connector", domain: domainName, err: error }, "closing a replaced connector failed"));
 }
 
-/** Closes and forgets every cached connector; for shutdown and tests. */
+/** Closes every cached connector and empties the cache, for shutdown and tests. */
 export async function clearConnectorCache(): Promise<void> {
   const entries = [...cache.values()];
   cache.clear();

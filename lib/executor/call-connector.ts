@@ -2,9 +2,9 @@ import { ConnectorError, type ConnectorCallContext } from "@/lib/connectors/type
 
 /**
  * Runs one connector call with a deadline. The call's signal aborts when `timeoutMs` passes or
- * when `outer` aborts (the worker is shutting down), and the returned promise rejects at that
- * moment with a transient ConnectorError even if the connector ignores its signal, so a hung
- * domain cannot hold a worker. A timed-out write may still land in the domain later; the
+ * when `outer` aborts because the worker is shutting down. The returned promise then rejects
+ * at once with a transient ConnectorError, even if the connector ignores its signal, so a hung
+ * domain cannot block a worker. A timed-out write may still land in the domain later, and the
  * retry then finds it in effect, because connectors apply idempotently.
  */
 export async function callConnector<T>(

@@ -16,7 +16,7 @@ export interface ExecutorHooks {
   afterApply?(actionId: string): void | Promise<void>;
 }
 
-/** What the job handlers need; startExecutor builds it once per process. */
+/** Dependencies of the job handlers; startExecutor builds them once per process. */
 export interface ExecutorDeps {
   db: PrismaClient;
   /** Connections that hold the per-action leases (see acquireActionLease). */
@@ -48,7 +48,7 @@ export function isLastAttempt(run: JobRun): boolean {
   return run.attempt >= run.maxAttempts;
 }
 
-/** The service context of one job run: the executor acts as the system principal. */
+/** Builds the service context of one job run, in which the executor acts as the system principal. */
 export async function executorContext(deps: ExecutorDeps, run: JobRun, task: string): Promise<ServiceContext> {
   return {
     db: deps.db,

@@ -51,7 +51,7 @@ async function startCrashingWorker(): Promise<{ process: ChildProcess; exited: P
   return { process: started, exited };
 }
 
-test("worker killed between apply and verify: the retry applies once and succeeds", async () => {
+test("worker killed after apply: retry succeeds", async () => {
   const proposed = await lifecycle.propose(USER);
   await lifecycle.approve(proposed.id);
   const worker = await startCrashingWorker();
@@ -89,6 +89,12 @@ test("worker killed between apply and verify: the retry applies once and succeed
     [2, "succeeded", "already_in_effect", true],
   ]);
   expect(await db.prisma.auditEvent.count({ where: { actionId: proposed.id, eventType: "grant.redeemed" } })).toBe(1);
-  const remaining = await db.query("SELECT 1 FROM graphile_worker.jobs WHERE key = $1", [`execute:${proposed.id}`]);
-  expect(remaining.rowCount).toBe(0);
+  // graphile-worker deletes a job just after its task returns, so the row may outlive the state change briefly.
+  const deadline = Date.now() + 5_000;
+  let remaining = 1;
+  while (remaining > 0 && Date.now() < deadline) {
+    remaining = (await db.query("SELECT 1 FROM graphile_worker.jobs WHERE key = $1", [`execute:${proposed.id}`])).rowCount ?? 0;
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(remaining).toBe(0);
 });

@@ -25,7 +25,7 @@ async function jobs(key: string) {
   return rows;
 }
 
-test("enqueueExecution queues one job per action however often it is called", async () => {
+test("enqueueExecution queues one job per action", async () => {
   const actionId = randomUUID();
 
   await db.prisma.$transaction((tx) => enqueueExecution(tx, actionId));
@@ -34,7 +34,7 @@ test("enqueueExecution queues one job per action however often it is called", as
   expect(await jobs(executeJobKey(actionId))).toEqual([expect.objectContaining({ task_identifier: "execute_action", max_attempts: MAX_JOB_ATTEMPTS })]);
 });
 
-test("enqueueExecution in a rolled-back transaction leaves no job", async () => {
+test("rolled-back enqueueExecution leaves no job", async () => {
   const actionId = randomUUID();
   const rollback = new Error("approval failed after the job was queued");
 
@@ -48,7 +48,7 @@ test("enqueueExecution in a rolled-back transaction leaves no job", async () => 
   expect(await jobs(executeJobKey(actionId))).toEqual([]);
 });
 
-test("enqueueRevert moves the queued revert to the latest end", async () => {
+test("enqueueRevert moves the queued revert", async () => {
   const actionId = randomUUID();
   const first = new Date(Date.now() + 60_000);
   const extended = new Date(Date.now() + 3_600_000);

@@ -69,7 +69,7 @@ afterAll(async () => {
 });
 
 describe("execute_action", () => {
-  test("approved action executes, verifies and succeeds", async () => {
+  test("approved action is applied and verified", async () => {
     await startTestExecutor();
     const user = takeUser();
     const proposed = await lifecycle.propose(user);
@@ -107,14 +107,19 @@ describe("execute_action", () => {
     expect(grant.redeemedBy).toBe(executors[0]?.workerId);
     expect((await verifyAuditChains(db.prisma, { chain: lifecycle.incident.id })).ok).toBe(true);
 
-    const approvedAt = await db.prisma.auditEvent.findFirstOrThrow({ where: { actionId: action.id, eventType: "action.approved" } });
-    const verifiedAt = await db.prisma.auditEvent.findFirstOrThrow({ where: { actionId: action.id, eventType: "execution.verified" } });
-    const auditedMs = verifiedAt.occurredAt.getTime() - approvedAt.occurredAt.getTime();
-    process.stdout.write(`executor latency: approval commit to execution.verified ${auditedMs} ms by audit timestamps, ${wallClockMs.toFixed(0)} ms wall clock including the separate enqueue transaction and polling\n`);
+    const cold = await latencyReport(action.id);
+
+    const second = await lifecycle.propose(takeUser());
+    await lifecycle.approve(second.id);
+    await lifecycle.enqueue(second.id);
+    await waitForState(db.prisma, second.id, ["succeeded", "failed"]);
+    const warm = await latencyReport(second.id);
+    process.stdout.write(`executor latency, approval commit to execution.verified by audit timestamps, first action of the process: ${cold.text}; second action: ${warm.text}; first action wall clock with the separate enqueue transaction and polling: ${wallClockMs.toFixed(0)} ms\n`);
+    const auditedMs = cold.totalMs;
     expect(auditedMs).toBeLessThan(5_000);
   });
 
-  test("two executors racing for ten jobs apply each action once", async () => {
+  test("two racing executors apply each action once", async () => {
     const [first, second] = [await startTestExecutor(), await startTestExecutor()];
     const users = Array.from({ length: 10 }, () => takeUser());
     const actions = await Promise.all(users.map((user) => lifecycle.propose(user)));
@@ -147,7 +152,7 @@ describe("execute_action", () => {
     expect(await db.prisma.auditEvent.count({ where: { actionId: proposed.id, eventType: "grant.redeemed" } })).toBe(1);
   });
 
-  test("grant expired before the job ran leaves the action expired", async () => {
+  test("grant expired before the job expires the action", async () => {
     const past = new ManualClock(new Date(Date.now() - 60 * 60 * 1000));
     const user = takeUser();
     const proposed = await lifecycle.propose(user, {}, past);
@@ -164,7 +169,7 @@ describe("execute_action", () => {
     expect((await db.prisma.grant.findFirstOrThrow({ where: { actionId: proposed.id } })).redeemedAt).toBeNull();
   });
 
-  test("policy that forbids the domain after approval denies execution", async () => {
+  test("policy forbidding the domain denies execution", async () => {
     const frozen = await policiesForbidding(scim.domain.name);
     await startTestExecutor({ policies: frozen });
     const user = takeUser();
@@ -184,7 +189,7 @@ describe("execute_action", () => {
     expect(await db.prisma.execution.count({ where: { actionId: proposed.id } })).toBe(0);
   });
 
-  test("drift returns the action to pending with a fresh diff, and it executes after a new approval", async () => {
+  test("drift returns the action for approval again", async () => {
     await startTestExecutor();
     const user = takeUser();
     const proposed = await lifecycle.propose(user);
@@ -211,14 +216,14 @@ describe("execute_action", () => {
     const action = await waitForState(db.prisma, proposed.id, ["succeeded", "failed"]);
 
     expect(action.state).toBe("succeeded");
-    expect(await db.prisma.approval.findMany({ where: { actionId: proposed.id }, select: { round: true } })).toEqual([{ round: 0 }, { round: 1 }]);
+    expect(await db.prisma.approval.findMany({ where: { actionId: proposed.id }, orderBy: { round: "asc" }, select: { round: true } })).toEqual([{ round: 0 }, { round: 1 }]);
     const grants = await db.prisma.grant.findMany({ where: { actionId: proposed.id }, orderBy: { createdAt: "asc" } });
     expect(grants.map((grant) => grant.redeemedAt !== null)).toEqual([false, true]);
     expect(grants[1]?.planHash).toBe(drifted.planHash);
     expect(scim.patchesOf(user)).toBe(2);
   });
 
-  test("a run stopped between apply and verify is resumed without a second redeem", async () => {
+  test("run stopped after apply resumes without redeem", async () => {
     const user = takeUser();
     const proposed = await lifecycle.propose(user);
     await lifecycle.approve(proposed.id);
@@ -241,7 +246,7 @@ describe("execute_action", () => {
     expect(await db.prisma.auditEvent.count({ where: { actionId: proposed.id, eventType: "grant.redeemed" } })).toBe(1);
   });
 
-  test("an action without a grant is not touched", async () => {
+  test("action without a grant is skipped", async () => {
     const user = takeUser();
     const proposed = await lifecycle.propose(user);
 
@@ -252,7 +257,7 @@ describe("execute_action", () => {
     expect(scim.patchesOf(user)).toBe(0);
   });
 
-  test("a concurrent run of the same action is rejected by the lease", async () => {
+  test("lease rejects a concurrent run", async () => {
     const user = takeUser();
     const proposed = await lifecycle.propose(user);
     await lifecycle.approve(proposed.id);
@@ -270,6 +275,15 @@ describe("execute_action", () => {
     expect(scim.patchesOf(user)).toBe(1);
   });
 });
+
+/** Milliseconds from `action.approved` to each executor step, from the audit events' timestamps. */
+async function latencyReport(actionId: string): Promise<{ totalMs: number; text: string }> {
+  const events = await db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { sequence: "asc" } });
+  const at = (type: string) => events.find((event) => event.eventType === type)?.occurredAt.getTime() ?? Number.NaN;
+  const approvedAt = at("action.approved");
+  const steps = ["grant.redeemed", "execution.started", "execution.applied", "execution.verified"].map((type) => `${type} +${at(type) - approvedAt} ms`);
+  return { totalMs: at("execution.verified") - approvedAt, text: steps.join(", ") };
+}
 
 /** Loads the default policies plus one forbid on executing against `domainName`. */
 async function policiesForbidding(domainName: string): Promise<PolicySet> {

@@ -49,7 +49,7 @@ export async function executeAction(deps: ExecutorDeps, actionId: string, run: J
   }
 }
 
-/** The grant an earlier run redeemed for this action; redeemGrant moved it to executing with it. */
+/** Loads the grant an earlier run redeemed, which is what moved the action to executing. */
 async function redeemedGrant(deps: ExecutorDeps, action: ExecutableAction): Promise<GrantForApply> {
   const grant = await deps.db.grant.findFirst({ where: { actionId: action.id, redeemedAt: { not: null } }, orderBy: { createdAt: "desc" } });
   if (!grant) throw new Error(`action ${action.id} is executing but has no redeemed grant`);

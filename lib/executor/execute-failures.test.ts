@@ -16,7 +16,7 @@ let scim: ScimDomain;
 let lifecycle: Lifecycle;
 let policies: PolicySet;
 let leasePool: pg.Pool;
-/** An HTTP server on 127.0.0.1 that accepts requests and never answers them. */
+/** An HTTP server on 127.0.0.1 that accepts requests and never responds. */
 let silent: http.Server;
 
 beforeAll(async () => {
@@ -61,7 +61,7 @@ async function executionFailures(actionId: string): Promise<Record<string, unkno
   return events.map((event) => event.payload as Record<string, unknown>);
 }
 
-test("target deleted after approval: the plan failure is audited and the action stays approved", async () => {
+test("target deleted after approval stays approved", async () => {
   const proposed = await lifecycle.propose("u-vanished");
   await lifecycle.approve(proposed.id);
   await deleteScimUser("u-vanished");
@@ -77,7 +77,7 @@ test("target deleted after approval: the plan failure is audited and the action 
   expect(String(failure?.error)).toMatch(/not found/i);
 });
 
-test("target deleted before a resumed apply: the action fails with the domain's message", async () => {
+test("target deleted before resumed apply fails", async () => {
   const proposed = await lifecycle.propose("u-resumed");
   await lifecycle.approve(proposed.id);
   const crash = new Error("simulated crash after apply");
@@ -98,7 +98,7 @@ test("target deleted before a resumed apply: the action fails with the domain's 
   expect(executions[1]?.error).toBe(action.stateReason);
 });
 
-test("domain that never answers: plan times out, is retried, and the last attempt gives up", async () => {
+test("silent domain times out, then gives up", async () => {
   const { port } = silent.address() as AddressInfo;
   const proposed = await approvedActionOn({ settings: { baseUrl: `http://127.0.0.1:${port}/scim/v2`, requestTimeoutMs: 60_000 }, credentialRef: `env:${SCIM_TOKEN_ENV}` });
 
@@ -114,7 +114,7 @@ test("domain that never answers: plan times out, is retried, and the last attemp
   expect((await db.prisma.action.findUniqueOrThrow({ where: { id: proposed.id } })).state).toBe("approved");
 });
 
-test("credential that is not set: execution stops before the domain is contacted", async () => {
+test("unset credential stops before the domain", async () => {
   const variable = "CORDON_TEST_EXECUTOR_UNSET_TOKEN";
   delete process.env[variable];
   const proposed = await approvedActionOn({ settings: { baseUrl: scim.server.url }, credentialRef: `env:${variable}` });

@@ -19,7 +19,7 @@ export interface StartedExecution {
   idempotencyKey: string;
 }
 
-/** What went wrong in one step, in words safe to store: the domain's message, never a credential. */
+/** Description of a failed step, safe to store: the domain's message, which never contains a credential. */
 export interface StepFailure {
   stage: "plan" | "apply" | "verify" | "revert";
   message: string;

@@ -20,7 +20,7 @@ export interface ActionLease {
  * Takes the action's lease: a session advisory lock on a connection held for the whole job.
  * PostgreSQL releases it when that connection ends, so a worker that dies (kill -9, lost host)
  * gives up the lease at once, and recoverAbandonedJobs can tell its job from a live one.
- * Throws ActionBusy when another session holds it.
+ * Throws ActionBusy when another session has it.
  */
 export async function acquireActionLease(pool: pg.Pool, actionId: string): Promise<ActionLease> {
   const client = await pool.connect();

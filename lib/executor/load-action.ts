@@ -22,7 +22,7 @@ export function toConnectorAction(action: ExecutableAction): ConnectorAction {
   };
 }
 
-/** The plan approvers approved, as stored on the action; revert restores its `revertState`. */
+/** Rebuilds the approved plan from the action row; revert restores its `revertState`. */
 export function approvedPlan(action: ExecutableAction): Plan {
   return {
     diff: action.plan as unknown as ScopeDiff,

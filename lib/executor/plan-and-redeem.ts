@@ -14,7 +14,7 @@ import { auditInput, recordFailure } from "./executions";
 import { toConnectorAction, type ExecutableAction } from "./load-action";
 import { stepFailure } from "./step-failure";
 
-/** How a run that found the action approved ended before apply, or the redeemed grant to apply with. */
+/** Result of planning and redeeming: the redeemed grant, or the outcome that ended the run before apply. */
 export type RedeemOutcome =
   | { grant: GrantForApply }
   | { outcome: "drifted" | "denied" | "expired" | "skipped" | "plan_failed" };

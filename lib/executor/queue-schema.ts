@@ -25,7 +25,7 @@ export function graphileLogger(logger: Logger): GraphileLogger {
 /**
  * Creates or upgrades graphile-worker's own schema (`graphile_worker`) in the database, so
  * `graphile_worker.add_job` exists before the first approval queues a job. Run it after
- * Cordon's Prisma migrations, in the web server and in every worker; concurrent runs are
+ * Cordon's Prisma migrations, in the web server and in every worker. Concurrent runs are
  * safe because graphile-worker records each migration under a primary key.
  */
 export async function ensureQueueSchema(databaseUrl: string, logger?: Logger): Promise<void> {

@@ -43,7 +43,7 @@ async function startRunner(task: Task, concurrency = 2): Promise<Runner> {
   return runner;
 }
 
-/** A promise that stays pending until the test ends, standing in for a worker that stopped responding. */
+/** Returns a promise that stays pending until the test ends, like the job of a worker that stopped responding. */
 function hang(): Promise<void> {
   return new Promise((resolve) => {
     const previous = releaseHungTasks;
@@ -54,7 +54,7 @@ function hang(): Promise<void> {
   });
 }
 
-/** An action id whose hashtext() has the requested sign, so both halves of the int4 → oid mapping are covered. */
+/** Finds an action id whose hashtext() has the requested sign, so both halves of the int4 → oid mapping are covered. */
 async function actionIdWithHashSign(negative: boolean): Promise<string> {
   for (let tries = 0; tries < 100; tries += 1) {
     const id = randomUUID();
@@ -74,7 +74,7 @@ async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void>
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-test("recoverAbandonedJobs spares leased jobs and frees jobs whose lease is gone", async () => {
+test("recoverAbandonedJobs frees only unleased jobs", async () => {
   const ids = [await actionIdWithHashSign(true), await actionIdWithHashSign(false)];
   const leases = new Map<string, Awaited<ReturnType<typeof acquireActionLease>>>();
   await startRunner(async (payload) => {
@@ -100,7 +100,7 @@ test("recoverAbandonedJobs spares leased jobs and frees jobs whose lease is gone
   expect([...rerun].sort()).toEqual([...ids].sort());
 });
 
-test("recoverAbandonedJobs leaves jobs younger than the grace period alone", async () => {
+test("recoverAbandonedJobs respects the grace period", async () => {
   const id = randomUUID();
   let started = false;
   await startRunner(async () => {

@@ -50,7 +50,7 @@ async function revertJobRunAt(actionId: string): Promise<Date | null> {
   return rows[0]?.run_at ?? null;
 }
 
-test("effect duration ends: the revert job restores the user and the action is reverted", async () => {
+test("revert job restores the user at effect end", async () => {
   const succeeded = await containFor("u-short", "PT1S");
   expect(succeeded.state).toBe("succeeded");
   expect(succeeded.effectEndsAt).not.toBeNull();
@@ -73,7 +73,7 @@ test("effect duration ends: the revert job restores the user and the action is r
   expect(await revertJobRunAt(succeeded.id)).toBeNull();
 });
 
-test("revert job that finds the effect extended queues itself for the new end", async () => {
+test("extended effect requeues the revert", async () => {
   const succeeded = await containFor("u-extended", "PT1H");
   const queuedFor = await revertJobRunAt(succeeded.id);
   expect(queuedFor?.getTime()).toBe(succeeded.effectEndsAt?.getTime());
@@ -89,7 +89,7 @@ test("revert job that finds the effect extended queues itself for the new end", 
   expect(await db.prisma.execution.count({ where: { actionId: succeeded.id, operation: "revert" } })).toBe(0);
 });
 
-test("revert of a user deleted meanwhile fails and leaves the action succeeded", async () => {
+test("revert of a deleted user fails", async () => {
   const succeeded = await containFor("u-deleted", "PT1H");
   await db.prisma.action.update({ where: { id: succeeded.id }, data: { effectEndsAt: new Date(Date.now() - 1000) } });
   const deleted = await fetch(`${scim.server.url}/Users/u-deleted`, { method: "DELETE", headers: { authorization: `Bearer ${SCIM_TOKEN}` } });

@@ -12,9 +12,9 @@ import { stepFailure } from "./step-failure";
 export type RevertOutcome = "reverted" | "not_restored" | "failed" | "rescheduled" | "skipped";
 
 /**
- * Runs the `revert_action` job: once the effect duration of a succeeded, reversible action
- * has passed, the connector restores the state recorded in the approved plan, a fresh plan
- * confirms that the objects are back in their approved `before` state, and the action
+ * Runs the `revert_action` job. Once the effect duration of a succeeded, reversible action
+ * has passed, the connector restores the state recorded in the approved plan. A fresh plan
+ * then confirms that the objects are back in their approved `before` state, and the action
  * becomes `reverted`. An effect that was extended (effectEndsAt now later) is queued again
  * for its new end instead.
  */
@@ -101,9 +101,9 @@ function compareWithApproved(approved: ScopeDiff, fresh: Plan): VerifyResult {
 }
 
 /**
- * A failed revert leaves the action succeeded (the containment stays in place) and records
- * the failure. Transient failures are retried; the final one is logged as an error, because
- * someone has to restore the access by hand.
+ * Records a failed revert and leaves the action succeeded, so the containment stays in place.
+ * Transient failures are retried. The final failure is logged as an error, because someone
+ * has to restore the access by hand.
  */
 async function failRevert(context: ServiceContext, action: ExecutableAction, execution: StartedExecution | null, stage: "revert" | "verify", error: unknown, run: JobRun): Promise<RevertOutcome> {
   const failure = stepFailure(stage, error, run);

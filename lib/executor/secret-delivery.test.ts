@@ -85,7 +85,7 @@ afterAll(async () => {
 });
 
 describe("rotate_credential through the executor", () => {
-  test("delivers the new password once and stores or logs it nowhere", async () => {
+  test("delivers the password once, stores it nowhere", async () => {
     const lifecycle = await createLifecycle(db.prisma, fixture.domain);
     const proposed = await lifecycle.propose(fixture.roleOid, { kind: "rotate_credential", parameters: {} });
     expect(proposed.state).toBe("pending");
@@ -123,7 +123,7 @@ describe("rotate_credential through the executor", () => {
 });
 
 describe("OneTimeSecretStore", () => {
-  test("forgets a secret when its pickup window passes", async () => {
+  test("drops a secret after its pickup window", async () => {
     const shortLived = new OneTimeSecretStore(50);
     shortLived.deliver({ actionId: "a", executionId: "e", secret: { label: "l", value: "v" } });
     expect(shortLived.has("e")).toBe(true);

@@ -51,8 +51,8 @@ export class OneTimeSecretStore {
 
   /**
    * Returns the secret of an execution and removes it, so a second call returns null. The
-   * caller must check that the person asking is the approver entitled to it; `actionId` is
-   * compared so an execution id of another action returns nothing.
+   * caller must check that the person requesting it is the approver entitled to it. `actionId`
+   * must match too, so an execution id of another action returns nothing.
    */
   take(executionId: string, actionId: string): DeliveredSecret | null {
     const stored = this.#secrets.get(executionId);
@@ -78,7 +78,7 @@ export class OneTimeSecretStore {
 
 const globalForSecrets = globalThis as unknown as { cordonSecretStore?: OneTimeSecretStore };
 
-/** The process-wide store that the in-process executor delivers to and the console reads from. */
+/** Returns the process-wide store that the in-process executor delivers to and the console reads from. */
 export function secretStore(): OneTimeSecretStore {
   globalForSecrets.cordonSecretStore ??= new OneTimeSecretStore();
   return globalForSecrets.cordonSecretStore;

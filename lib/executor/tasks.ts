@@ -16,7 +16,7 @@ function jobRun(helpers: JobHelpers): JobRun {
   };
 }
 
-/** A payload that can never run is logged and dropped; retrying it would fail the same way. */
+/** Returns the action id of a job, or null for a payload that can never run: it is logged and dropped, because a retry would fail the same way. */
 function parsePayload(deps: ExecutorDeps, payload: unknown, helpers: JobHelpers): string | null {
   const parsed = ZActionJobPayload.safeParse(payload);
   if (parsed.success) return parsed.data.actionId;
@@ -24,7 +24,7 @@ function parsePayload(deps: ExecutorDeps, payload: unknown, helpers: JobHelpers)
   return null;
 }
 
-/** The graphile-worker task handlers of the executor. */
+/** Builds the executor's graphile-worker task handlers. */
 export function executorTasks(deps: ExecutorDeps): TaskList {
   return {
     [EXECUTE_ACTION_TASK]: async (payload, helpers) => {

@@ -37,7 +37,7 @@ export interface ScimDomain {
   server: ScimServer;
   domain: Domain;
   requests: ScimRequestLine[];
-  /** PATCH requests the server answered for one user, successful or not. */
+  /** Counts the PATCH requests the server logged for one user, successful or not. */
   patchesOf(userId: string): number;
   readUser(userId: string): Promise<{ active?: boolean; displayName?: string }>;
   /** Changes a user as another SCIM administrator would. */
@@ -171,7 +171,7 @@ export function directDeps(prisma: PrismaClient, leasePool: pg.Pool, policies: P
   };
 }
 
-/** One run of a job that no queue started; `attempt` counts from 1. */
+/** Builds the JobRun of a job that no queue started; `attempt` counts from 1. */
 export function directRun(attempt = 1, maxAttempts = 5): JobRun {
   return { jobId: `direct-${attempt}`, attempt, maxAttempts };
 }

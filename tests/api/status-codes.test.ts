@@ -125,15 +125,28 @@ describe("200 and 201", () => {
     expect(byPerson.status).toBe(200);
   });
 
-  test("POST /actions/{id}/approvals records, then repeats with 200", async () => {
+  test("POST /actions/{id}/approvals records, then approves when the last approval lands", async () => {
     const action = await propose();
+
+    const recorded = await call("POST", `/actions/${action.id}/approvals`, { token: approver.token, json: approval });
+
+    expect(recorded.status).toBe(201);
+    expect((recorded.body as ActionBody).state).toBe("approved");
+    expect((recorded.body as ActionBody).recorded).toBe(true);
+  });
+
+  test("POST /actions/{id}/approvals repeated by one approver returns 200", async () => {
+    const action = await propose();
+    // Two approvals needed, as policy sets for critical actions, so the first leaves the action pending.
+    await prisma.action.update({ where: { id: action.id }, data: { requiredApprovals: 2 } });
 
     const recorded = await call("POST", `/actions/${action.id}/approvals`, { token: approver.token, json: approval });
     const repeated = await call("POST", `/actions/${action.id}/approvals`, { token: approver.token, json: approval });
 
     expect(recorded.status).toBe(201);
-    expect((recorded.body as ActionBody).state).toBe("approved");
+    expect((recorded.body as ActionBody).state).toBe("pending");
     expect(repeated.status).toBe(200);
+    expect((repeated.body as ActionBody).state).toBe("pending");
     expect((repeated.body as ActionBody).recorded).toBe(false);
   });
 
@@ -284,7 +297,7 @@ describe("401", () => {
     const response = await call("GET", "/actions");
 
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
+    expect(response.headers.get("www-authenticate") ?? "(none)").toMatch(/^Bearer\b/);
   });
 });
 
@@ -321,7 +334,7 @@ describe("403", () => {
 
     expect(response.status).toBe(403);
     expect(response.body).toEqual(
-      problem(403, "policy_denied", "Forbidden", "Only a person with the approver role may approve or reject an action.", `/api/v1/actions/${action.id}/approvals`, {
+      problem(403, "policy_denied", "Forbidden", 'Denied by policy "decision-requires-approver-role": Only a person with the approver role may approve or reject an action.', `/api/v1/actions/${action.id}/approvals`, {
         actionId: action.id,
         policies: ["decision-requires-approver-role"],
       }),
@@ -478,24 +491,16 @@ describe("413", () => {
     const raw = padded(limit);
     const size = Buffer.byteLength(raw);
 
-    const response = await call("POST", "/actions", { token: soar.token, raw, contentType: "application/json" });
+    const response = await call("POST", "/actions", { token: soar.token, raw, contentType: "application/json", newConnection: true });
 
     expect(response.status).toBe(413);
     expect(response.body).toEqual(problem(413, "payload_too_large", "Content Too Large", `the body is ${size} bytes; the limit is ${limit} bytes`, "/api/v1/actions"));
   });
 
   test("POST /actions cuts off a chunked body over 64 KiB", async () => {
-    const chunk = new TextEncoder().encode(" ".repeat(16 * 1024));
-    let sent = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent >= 8) return controller.close();
-        sent += 1;
-        controller.enqueue(chunk);
-      },
-    });
+    const chunks = Array.from({ length: 8 }, () => new TextEncoder().encode(" ".repeat(16 * 1024)));
 
-    const response = await call("POST", "/actions", { token: soar.token, raw: stream, contentType: "application/json" });
+    const response = await call("POST", "/actions", { token: soar.token, chunks, contentType: "application/json" });
 
     expect(response.status).toBe(413);
     expect(response.body).toEqual(problem(413, "payload_too_large", "Content Too Large", `the body exceeds the limit of ${limit} bytes`, "/api/v1/actions"));
@@ -508,7 +513,7 @@ describe("413", () => {
     const path = template.replace("{id}", randomUUID());
     const raw = JSON.stringify({ summary: "x".repeat(limit) });
 
-    const response = await call("POST", path, { token: token(), raw, contentType: "application/json" });
+    const response = await call("POST", path, { token: token(), raw, contentType: "application/json", newConnection: true });
 
     expect(response.status).toBe(413);
     expect(response.body).toEqual(problem(413, "payload_too_large", "Content Too Large", `the body is ${Buffer.byteLength(raw)} bytes; the limit is ${limit} bytes`, `/api/v1${path}`));
@@ -518,7 +523,7 @@ describe("413", () => {
     const ingestLimit = 4 * 1024 * 1024;
     const raw = JSON.stringify({ domain: domain.name, events: ["x".repeat(ingestLimit)] });
 
-    const response = await call("POST", "/audit/events", { token: soar.token, raw, contentType: "application/json" });
+    const response = await call("POST", "/audit/events", { token: soar.token, raw, contentType: "application/json", newConnection: true });
 
     expect(response.status).toBe(413);
     expect(response.body).toEqual(

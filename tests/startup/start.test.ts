@@ -18,7 +18,7 @@ function start(env: Record<string, string>, timeoutMs = 60_000): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["scripts/start.mjs"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", CORDON_LOG_LEVEL: "warn", ...env },
+      env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", CORDON_LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

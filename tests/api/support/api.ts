@@ -1,3 +1,4 @@
+import http from "node:http";
 import { expect, inject } from "vitest";
 import { generateApiKey, hashApiKeySecret } from "@/lib/auth/api-key";
 import { generatePersonalToken, hashPersonalTokenSecret } from "@/lib/auth/personal-token";
@@ -29,9 +30,16 @@ export interface RequestOptions {
   /** Serialised as JSON with `content-type: application/json`. */
   json?: unknown;
   /** Sent as is, with `contentType` when given. */
-  raw?: string | Uint8Array | ReadableStream<Uint8Array>;
+  raw?: string | Uint8Array;
+  /** Sent one after another with chunked transfer encoding, on a new connection. */
+  chunks?: Uint8Array[];
   contentType?: string;
   headers?: Record<string, string>;
+  /**
+   * Sends the request on a connection of its own. A server that rejects a body before reading
+   * it may close the connection, which must not break the next request of the test file.
+   */
+  newConnection?: boolean;
 }
 
 let validator: Promise<DocumentValidator> | undefined;
@@ -48,28 +56,69 @@ export function servedDocument(): Promise<DocumentValidator> {
 export const observedStatuses = new Map<string, Set<number>>();
 
 /**
+ * Sends a request with node:http on a new connection (`agent: false`), writing `chunks` one by
+ * one. Resolves with the response even when the server stops reading the body and resets the
+ * connection after it answered.
+ */
+function sendOnNewConnection(url: string, method: string, headers: Record<string, string>, chunks: readonly (string | Uint8Array)[]): Promise<{ status: number; headers: Headers; text: string }> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const request = http.request(url, { method, headers, agent: false }, (response) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      response.on("data", (part: Buffer) => parts.push(part));
+      response.on("error", reject);
+      response.on("end", () => {
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
+        }
+        resolve({ status: response.statusCode ?? 0, headers: responseHeaders, text: Buffer.concat(parts).toString("utf8") });
+      });
+    });
+    request.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    const write = async () => {
+      for (const chunk of chunks) {
+        if (answered || request.destroyed) return;
+        if (!request.write(chunk)) await new Promise<void>((drained) => request.once("drain", () => drained()));
+      }
+      request.end();
+    };
+    void write();
+  });
+}
+
+/**
  * Sends one request to `/api/v1<path>` and checks the response against the served OpenAPI
  * document: the status must be documented for the operation and the body must validate.
  */
 export async function call(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
+  const url = `${baseUrl()}/api/v1${path}`;
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  let body: RequestInit["body"];
+  let body: string | Uint8Array | undefined;
   if (options.json !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(options.json);
-  } else if (options.raw !== undefined) {
+  } else if (options.raw !== undefined || options.chunks !== undefined) {
     if (options.contentType !== undefined) headers["content-type"] = options.contentType;
-    body = options.raw as BodyInit;
+    body = options.raw;
   }
 
-  const init: RequestInit & { duplex?: "half" } = { method, headers, body };
-  if (options.raw instanceof ReadableStream) init.duplex = "half";
-  const response = await fetch(`${baseUrl()}/api/v1${path}`, init);
-  const text = await response.text();
+  let received: { status: number; headers: Headers; text: string };
+  if (options.chunks !== undefined || options.newConnection) {
+    if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+    received = await sendOnNewConnection(url, method, headers, options.chunks ?? (body === undefined ? [] : [body]));
+  } else {
+    const response = await fetch(url, { method, headers, body: body as BodyInit | undefined });
+    received = { status: response.status, headers: response.headers, text: await response.text() };
+  }
+
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(received.text);
   } catch {
     parsed = undefined;
   }
@@ -79,11 +128,11 @@ export async function call(method: string, path: string, options: RequestOptions
   const found = document.findOperation(method, pathname);
   if (found) {
     const key = `${method.toUpperCase()} ${found.template}`;
-    observedStatuses.set(key, (observedStatuses.get(key) ?? new Set()).add(response.status));
+    observedStatuses.set(key, (observedStatuses.get(key) ?? new Set()).add(received.status));
   }
-  const differences = checkResponse(document, method, pathname, response.status, response.headers.get("content-type") ?? "", parsed);
-  expect(differences, `${method} ${path} → ${response.status} does not match the OpenAPI document: ${text.slice(0, 500)}`).toEqual([]);
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  const differences = checkResponse(document, method, pathname, received.status, received.headers.get("content-type") ?? "", parsed);
+  expect(differences, `${method} ${path} → ${received.status} does not match the OpenAPI document: ${received.text.slice(0, 500)}`).toEqual([]);
+  return { status: received.status, headers: received.headers, body: parsed, text: received.text };
 }
 
 /** Builds the expected problem+json body, matching any request id. */
