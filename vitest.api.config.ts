@@ -1,8 +1,9 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-// HTTP tests of the automation API against the production server, started once per run by
-// tests/api/support/global-setup.ts: `npx vitest run --config vitest.api.config.ts`.
+// HTTP tests of the automation API against the production server, which
+// tests/api/support/global-setup.ts starts once per run: `npx vitest run --config vitest.api.config.ts`.
+// The start runs `next build` first when the sources changed since the last build.
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(__dirname) } },
   test: {
@@ -10,7 +11,6 @@ export default defineConfig({
     globalSetup: ["tests/api/support/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // The start-up includes `next build` when the sources changed since the last build.
     teardownTimeout: 60_000,
     pool: "forks",
   },

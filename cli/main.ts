@@ -5,6 +5,7 @@ import { registerDbCommands } from "./commands/db";
 import { registerDomainCommands } from "./commands/domains";
 import { registerTokenCommands } from "./commands/tokens";
 import { registerUserCommands } from "./commands/users";
+import { registerWorkerCommands } from "./commands/worker";
 import { CliError } from "./context";
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerTokenCommands(program);
   registerDomainCommands(program);
+  registerWorkerCommands(program);
   return program;
 }
 

@@ -8,11 +8,11 @@ import { demoSecretPath } from "@/lib/demo/setup/demo-files";
 import { DEMO_DOMAINS, DEMO_OAUTH_CLIENTS } from "@/lib/demo/setup/demo-names";
 
 /*
- * The demo's main journey, as a person runs it after `npm start` on a fresh data dir (demo mode
- * is on because no DATABASE_URL is set): the demo automation's proposals for INC-2041 wait in
- * the queue, an approver approves two of them, Cordon executes them, and the domains really
- * changed. The checks against demo-oauth and the demo PostgreSQL role use the same secrets the
- * connectors read from <dataDir>/demo-secrets, never Cordon's API.
+ * The demo's main journey, as a person runs it after `npm start` on a fresh data dir. Demo mode
+ * is on there because no DATABASE_URL is set. The demo automation's proposals for INC-2041 wait
+ * in the queue, an approver approves two of them, Cordon executes them, and the test checks that
+ * the domains really changed. Those checks use the secrets the connectors read from
+ * <dataDir>/demo-secrets and talk to demo-oauth and PostgreSQL directly, never through Cordon.
  */
 
 const DATA_DIR = process.env.CORDON_E2E_DATA_DIR ?? "";
@@ -83,7 +83,7 @@ async function ciDeployerTokenStates(): Promise<boolean[]> {
   return states;
 }
 
-/** Logs in to the demo database as ci_deployer with its demo password; returns "ok" or the SQLSTATE. */
+/** Logs in to the demo database as ci_deployer with its demo password and returns "ok" or the SQLSTATE. */
 async function ciDeployerLogin(): Promise<string> {
   const { host, port, database } = await domainSettings<{ host: string; port: number; database: string }>(DEMO_DOMAINS.postgres);
   const password = (await fs.readFile(demoSecretPath(DATA_DIR, "ciDeployerPassword"), "utf8")).trim();
@@ -135,7 +135,7 @@ async function waitForOutcome(request: APIRequestContext, id: string): Promise<A
   return actionState(request, id);
 }
 
-test("demo main journey: approve the demo proposals and watch them take effect", async ({ page }) => {
+test("demo proposals approved and executed", async ({ page }) => {
   test.setTimeout(240_000);
   expect(DATA_DIR, "playwright.config.ts sets CORDON_E2E_DATA_DIR").not.toBe("");
   await fs.mkdir(SCREENSHOTS, { recursive: true });
@@ -172,7 +172,6 @@ test("demo main journey: approve the demo proposals and watch them take effect",
   await test.step("approving revokes ci-deployer's tokens at demo-oauth", async () => {
     await approveWithFifteenMinutes(page);
 
-    // NOTE: this step needs the executor running inside the web server; without it the action stays approved.
     const action = await waitForOutcome(page.request, revokeId);
     expect(action.state).toBe("succeeded");
     expect(action.executions.some((execution) => execution.verified === true)).toBe(true);

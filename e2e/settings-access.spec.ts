@@ -147,12 +147,14 @@ test("admin reviews the settings and disables a client", async ({ page }) => {
 
 test("analyst gets the 403 page", async ({ page }) => {
   await signIn(page, seeded.analyst.email, "/settings");
-  await expect(page.getByRole("heading", { name: "You do not have access to the settings" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
   await expect(page.getByText("403 Forbidden")).toBeVisible();
   await expect(page.getByRole("heading", { name: "Automation clients" })).toHaveCount(0);
   await expect(page.getByText(seeded.keyClient.name)).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Settings" })).toHaveCount(0);
   await expectNoSeriousAxeViolations(page);
+  const response = await page.goto("/settings");
+  expect(response?.status()).toBe(403);
 });
 
 test("without a session the settings redirect to sign-in", async ({ page }) => {

@@ -9,11 +9,11 @@ import type { Database } from "./database";
 export interface DemoHandle {
   /**
    * Lets the demo automation report INC-2041 and propose its actions through Cordon's API,
-   * unless the incident still has open proposals, then logs where the demo runs. Never
-   * rejects: a failure is logged and the server keeps running.
+   * unless the incident still has open proposals, then logs where the demo runs. It never
+   * rejects, because a failure is logged and the server keeps running.
    */
   afterListen(): Promise<void>;
-  /** Stops the demo automation and the demo servers; register it with registerBackgroundService. */
+  /** Stops the demo automation and the demo servers. Register it with registerBackgroundService. */
   stop(): Promise<void>;
 }
 
@@ -27,10 +27,10 @@ export function localApiUrl(config: Pick<Config, "host" | "port">): string {
 }
 
 /**
- * Starts the demo when CORDON_DEMO (and, for `auto`, the embedded database with no other
- * domains) says this start runs it. Call it after openDatabase, before the web server listens;
- * returns null when the demo is off or could not start, which is logged and does not stop
- * Cordon.
+ * Starts the demo when isDemoEnabled decides this start runs it (CORDON_DEMO, and for `auto`
+ * the embedded database with no other domains). Call it after openDatabase and before the web
+ * server listens. Returns null when the demo is off or could not start. A failed start is
+ * logged and does not stop Cordon.
  */
 export async function startDemoIfEnabled(config: Config, database: Database, logger: Logger): Promise<DemoHandle | null> {
   const log = logger.child({ component: "demo" });

@@ -4,7 +4,7 @@ import type { ActionState } from "@/lib/db/generated/enums";
 export const TRANSITIONS: Record<ActionState, readonly ActionState[]> = {
   proposed: ["pending", "denied"],
   pending: ["approved", "rejected", "cancelled", "expired", "denied"],
-  approved: ["executing", "expired", "denied", "pending"],
+  approved: ["executing", "expired", "denied", "pending", "failed"],
   executing: ["succeeded", "failed", "pending"],
   succeeded: ["reverted"],
   failed: [],

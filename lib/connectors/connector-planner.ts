@@ -1,7 +1,7 @@
 import type { Planner, PlanRequest } from "@/lib/actions/context";
 import type { ActionKind } from "@/lib/actions/catalogue";
 import { getPrisma, type Db } from "@/lib/db/client";
-import { ValidationFailed } from "@/lib/errors";
+import { ValidationFailed, DomainUnavailable } from "@/lib/errors";
 import { logger as rootLogger, type Logger } from "@/lib/log/logger";
 import type { Json } from "@/lib/util/canonical-json";
 import { callConnector } from "@/lib/executor/call-connector";
@@ -33,8 +33,8 @@ function connectorAction(request: PlanRequest): ConnectorAction {
  * Creates the Planner that requests the scope diff of a proposal from the target domain's
  * connector. A permanent connector error (target not found, unsupported kind, invalid
  * parameters) becomes ValidationFailed (422), so the automation learns the proposal cannot
- * work. A transient one (timeout, domain unreachable) is thrown as it is, so the caller can
- * retry later.
+ * work. A transient one (timeout, domain unreachable) becomes DomainUnavailable (503), so the
+ * caller retries later.
  */
 export function createConnectorPlanner(options: ConnectorPlannerOptions = {}): Planner {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PLAN_TIMEOUT_MS;
@@ -58,7 +58,7 @@ export function createConnectorPlanner(options: ConnectorPlannerOptions = {}): P
       if (!(error instanceof ConnectorError)) throw error;
       const fields = { actionId: request.actionId, domain: domain.name, kind: request.kind, transient: error.transient, failure: error.message };
       log.warn(fields, "connector could not plan the proposal");
-      if (error.transient) throw error;
+      if (error.transient) throw new DomainUnavailable(`domain ${domain.name} could not plan the proposal right now: ${error.message}; retry later`);
       throw new ValidationFailed(`domain ${domain.name} cannot plan ${request.kind} for target ${JSON.stringify(request.target.identity)}: ${error.message}`, [
         { pointer: "/target/identity", message: error.message },
       ]);

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from "@/tests/support/database"
 import { serviceContext, unique, workload } from "@/tests/support/factories";
 import { createConnectorPlanner } from "./connector-planner";
 import { planHash } from "./plan-hash";
-import { clearConnectorCache, connectorForDomain, resolveCredentialRef } from "./registry";
+import { clearConnectorCache, connectorForDomain } from "./registry";
 import { ConnectorError } from "./types";
 
 let db: TestDatabase;
@@ -49,44 +49,6 @@ async function connectorError(promise: Promise<unknown>): Promise<ConnectorError
 const planContext = () => ({ signal: new AbortController().signal });
 const disableU1 = { id: "a-1", kind: "disable_account" as const, target: { domain: "scim", identity: "u-1" }, parameters: {} };
 
-describe("resolveCredentialRef", () => {
-  test("reads a file and drops the trailing newline", async () => {
-    const file = path.join(folder, "token");
-    await writeFile(file, "file-secret-value\n", { mode: 0o600 });
-
-    expect(await resolveCredentialRef(`file:${file}`)).toBe("file-secret-value");
-  });
-
-  test.each([
-    ["vault:secret/scim", /invalid; use env:NAME or file:\/absolute\/path/],
-    ["env:not a name", /invalid environment variable/],
-    ["env:CORDON_TEST_REGISTRY_UNSET", /credential env:CORDON_TEST_REGISTRY_UNSET is not set/],
-    ["file:relative/token", /must name an absolute path/],
-    ["file:/nonexistent-cordon-test/token", /cannot be read \(ENOENT\)/],
-  ])("rejects %s", async (ref, message) => {
-    const error = await connectorError(resolveCredentialRef(ref));
-
-    expect(error.message).toMatch(message);
-    expect(error.transient).toBe(false);
-  });
-
-  test("rejects an empty file", async () => {
-    const file = path.join(folder, "empty");
-    await writeFile(file, "\n");
-
-    expect((await connectorError(resolveCredentialRef(`file:${file}`))).message).toBe(`credential file file:${file} is empty`);
-  });
-
-  // root reads any file whatever its mode, so the case exists only for other users.
-  test.skipIf(process.getuid?.() === 0)("reports an unreadable file by its error code only", async () => {
-    const file = path.join(folder, "unreadable");
-    await writeFile(file, "secret");
-    await chmod(file, 0o000);
-
-    expect((await connectorError(resolveCredentialRef(`file:${file}`))).message).toMatch(/cannot be read \(EACCES\)$/);
-  });
-});
-
 describe("connectorForDomain", () => {
   test("caches a working connector per version", async () => {
     const domain = domainRow({});
@@ -98,6 +60,27 @@ describe("connectorForDomain", () => {
     expect(plan.diff.objects[0]?.before).toEqual({ active: true });
     expect(await connectorForDomain(domain)).toBe(connector);
     expect(await connectorForDomain({ ...domain, updatedAt: new Date(domain.updatedAt.getTime() + 1) })).not.toBe(connector);
+  });
+
+  test("reads the credential from a file", async () => {
+    const file = path.join(folder, "scim-token");
+    await writeFile(file, `${SCIM_TOKEN}\n`, { mode: 0o600 });
+    const connector = await connectorForDomain(domainRow({ credentialRef: `file:${file}` }));
+
+    const plan = await connector.plan(disableU1, planContext());
+
+    expect(plan.diff.objects[0]?.id).toBe("u-1");
+  });
+
+  test("reports an unavailable credential as permanent", async () => {
+    const variable = "CORDON_TEST_REGISTRY_UNSET";
+    delete process.env[variable];
+    const domain = domainRow({ credentialRef: `env:${variable}` });
+
+    const error = await connectorError(connectorForDomain(domain));
+
+    expect(error.message).toBe(`domain ${domain.name}: credential "env:${variable}": environment variable ${variable} is not set in the Cordon process`);
+    expect(error.transient).toBe(false);
   });
 
   test("accepts a JSON credential object", async () => {
@@ -194,7 +177,7 @@ describe("createConnectorPlanner", () => {
     expect(await db.prisma.action.count({ where: { targetIdentity: "u-missing" } })).toBe(0);
   });
 
-  test("timeout stays a transient error", async () => {
+  test("timeout becomes domain unavailable", async () => {
     const silent = http.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
@@ -204,7 +187,10 @@ describe("createConnectorPlanner", () => {
       });
       const planner = createConnectorPlanner({ db: () => db.prisma, logger: testLogger(), timeoutMs: 200 });
 
-      await expect(planner(request("u-1", domain))).rejects.toMatchObject({ name: "ConnectorError", transient: true, message: "plan timed out after 200 ms" });
+      await expect(planner(request("u-1", domain))).rejects.toMatchObject({
+        code: "domain_unavailable",
+        message: `domain ${domain.name} could not plan the proposal right now: plan timed out after 200 ms; retry later`,
+      });
     } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));

@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import type { z } from "zod";
 import type { Domain } from "@/lib/db/client";
+import { CredentialUnavailable, resolveCredential } from "@/lib/domains/credentials";
 import { logger as rootLogger, type Logger } from "@/lib/log/logger";
 import { createOAuth2Connector, ZOAuth2Credentials, ZOAuth2DomainSettings } from "./oauth2";
 import { createPostgresConnector, ZPostgresDomainCredentials, ZPostgresDomainSettings } from "./postgresql";
@@ -42,8 +41,6 @@ const FACTORIES: Record<DomainKind, ConnectorFactory> = {
 
 /** Cached connectors live this long, so a credential rotated in its env or file is read again. */
 export const CONNECTOR_CACHE_TTL_MS = 5 * 60 * 1000;
-const MAX_CREDENTIAL_FILE_BYTES = 64 * 1024;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 interface CacheEntry {
   version: number;
@@ -55,43 +52,17 @@ const globalForConnectors = globalThis as unknown as { cordonConnectors?: Map<st
 const cache: Map<string, CacheEntry> = (globalForConnectors.cordonConnectors ??= new Map());
 
 /**
- * Reads the secret that `credentialRef` points at: `env:NAME` reads an environment variable,
- * `file:/absolute/path` reads a file (one trailing newline and surrounding spaces are dropped).
- * Errors name the reference and never the value.
- * NOTE: a minimal resolver, used until a shared one exists under lib/domains.
+ * Reads the domain's secret through the shared resolver. Its errors name the reference and
+ * never the value, and become permanent connector errors: the operator has to fix the
+ * reference, the variable or the file before a retry could succeed.
  */
-export async function resolveCredentialRef(ref: string): Promise<string> {
-  const separator = ref.indexOf(":");
-  const scheme = separator < 0 ? "" : ref.slice(0, separator);
-  const location = ref.slice(separator + 1);
-
-  if (scheme === "env") {
-    if (!ENV_NAME.test(location)) throw new ConnectorError(`credentialRef ${JSON.stringify(ref)} names an invalid environment variable`, false);
-    const value = process.env[location];
-    if (value === undefined || value === "") throw new ConnectorError(`credential ${ref} is not set in the environment`, false);
-    return value;
-  }
-  if (scheme === "file") {
-    if (!path.isAbsolute(location)) throw new ConnectorError(`credentialRef ${JSON.stringify(ref)} must name an absolute path`, false);
-    return readCredentialFile(ref, location);
-  }
-  throw new ConnectorError(`credentialRef ${JSON.stringify(ref.slice(0, 80))} is invalid; use env:NAME or file:/absolute/path`, false);
-}
-
-async function readCredentialFile(ref: string, file: string): Promise<string> {
-  let content: Buffer;
+async function resolveSecret(domain: Domain): Promise<string> {
   try {
-    content = await readFile(file);
+    return await resolveCredential(domain.credentialRef);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    throw new ConnectorError(`credential file ${ref} cannot be read (${code})`, false);
+    if (error instanceof CredentialUnavailable) throw new ConnectorError(`domain ${domain.name}: ${error.message}`, false);
+    throw error;
   }
-  if (content.length > MAX_CREDENTIAL_FILE_BYTES) {
-    throw new ConnectorError(`credential file ${ref} is larger than ${MAX_CREDENTIAL_FILE_BYTES} bytes`, false);
-  }
-  const value = content.toString("utf8").trim();
-  if (value === "") throw new ConnectorError(`credential file ${ref} is empty`, false);
-  return value;
 }
 
 /**
@@ -120,7 +91,7 @@ async function buildConnector(domain: Domain): Promise<Connector> {
     throw new ConnectorError(`domain ${domain.name} has invalid ${domain.kind} settings: ${describeIssues(settings.error)}`, false);
   }
 
-  const secret = await resolveCredentialRef(domain.credentialRef);
+  const secret = await resolveSecret(domain);
   const credentials = factory.credentials.safeParse(credentialsFor(domain, factory, secret));
   if (!credentials.success) {
     // Only the field names are reported: a zod message may quote part of the value.

@@ -332,9 +332,4 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
   };
 }
 
-/** URL of another database on the same embedded server. */
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
+export { withDatabase } from "./url";

@@ -15,7 +15,7 @@ import {
   type SqlResultSet,
 } from "@prisma/driver-adapter-utils";
 import * as wasmBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
-import { withDatabase } from "@/lib/db/embedded";
+import { withDatabase } from "@/lib/db/url";
 import type { Logger } from "@/lib/log/logger";
 
 // Drives Prisma's schema engine compiled to WebAssembly (@prisma/schema-engine-wasm) through

@@ -94,3 +94,14 @@ export class RateLimited extends CordonError {
     super(message, { retryAfterSeconds });
   }
 }
+
+/** An identity domain could not be reached or timed out; the caller may retry later (503). */
+export class DomainUnavailable extends CordonError {
+  readonly code = "domain_unavailable";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 30,
+  ) {
+    super(message, { retryAfterSeconds });
+  }
+}

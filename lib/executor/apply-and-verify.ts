@@ -13,9 +13,10 @@ export type ApplyOutcome = "succeeded" | "failed";
 
 /**
  * Applies an executing action through its connector and verifies the result, as a new
- * execution attempt: apply, then verify, then `succeeded` (with the revert queued when the
- * approvers set an effect duration) or `failed`. A transient failure throws for a retry; the
- * retry comes back here, and the connector's idempotent apply finds the change in effect.
+ * execution attempt. The action then becomes `succeeded`, with its revert queued when the
+ * approvers set an effect duration, or `failed`. A transient failure throws so the job is
+ * retried. The retry comes back here, and the connector's idempotent apply finds the change
+ * in effect.
  */
 export async function applyAndVerify(
   deps: ExecutorDeps,
@@ -52,7 +53,7 @@ export async function applyAndVerify(
     }
     await succeed(tx, context, action);
   });
-  context.logger.info({ actionId: action.id, executionId: execution.id, attempt: execution.attempt, outcome: applied.outcome, verified: verified.verified }, "execution finished");
+  context.logger.info({ executionId: execution.id, attempt: execution.attempt, outcome: applied.outcome, verified: verified.verified }, "execution finished");
   return verified.verified ? "succeeded" : "failed";
 }
 
@@ -78,7 +79,7 @@ async function handOverSecret(deps: ExecutorDeps, action: ExecutableAction, exec
     await deps.deliverSecret({ actionId: action.id, executionId: execution.id, secret: applied.secret });
     return true;
   } catch (error) {
-    // The change is made; failing the action now would hide that. The approver rotates again.
+    // The change is made, and failing the action now would hide that. The approver rotates again.
     deps.logger.error({ actionId: action.id, executionId: execution.id, errorName: error instanceof Error ? error.name : typeof error }, "delivering the secret produced by apply failed");
     return false;
   }
@@ -86,7 +87,7 @@ async function handOverSecret(deps: ExecutorDeps, action: ExecutableAction, exec
 
 async function failStep(context: ServiceContext, action: ExecutableAction, execution: StartedExecution, stage: "apply" | "verify", error: unknown, run: JobRun): Promise<ApplyOutcome> {
   const failure = stepFailure(stage, error, run);
-  const fields = { actionId: action.id, executionId: execution.id, attempt: execution.attempt, stage, transient: failure.transient, failure: failure.message };
+  const fields = { executionId: execution.id, attempt: execution.attempt, stage, transient: failure.transient, failure: failure.message };
   if (failure.unexpected) context.logger.error({ ...fields, err: error }, `${stage} failed unexpectedly`);
 
   if (failure.retry) {

@@ -48,14 +48,18 @@ export function isLastAttempt(run: JobRun): boolean {
   return run.attempt >= run.maxAttempts;
 }
 
-/** Builds the service context of one job run, in which the executor acts as the system principal. */
-export async function executorContext(deps: ExecutorDeps, run: JobRun, task: string): Promise<ServiceContext> {
+/**
+ * Builds the service context of one job run, in which the executor acts as the system
+ * principal. Its logger carries the job's and the action's ids on every line.
+ */
+export async function executorContext(deps: ExecutorDeps, run: JobRun, task: string, action: { id: string; incidentId: string }): Promise<ServiceContext> {
+  const requestId = `${task}:${run.jobId}:${run.attempt}`;
   return {
     db: deps.db,
     clock: deps.clock,
     actor: { type: "system", id: EXECUTOR_ACTOR_ID },
-    requestId: `${task}:${run.jobId}:${run.attempt}`,
-    logger: deps.logger,
+    requestId,
+    logger: deps.logger.child({ requestId, actionId: action.id, incidentId: action.incidentId }),
     policies: await deps.policies(),
   };
 }

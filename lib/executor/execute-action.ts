@@ -1,5 +1,6 @@
 import type { ServiceContext } from "@/lib/actions/context";
-import type { Connector, GrantForApply } from "@/lib/connectors/types";
+import { ConnectorError, type Connector, type GrantForApply } from "@/lib/connectors/types";
+import type { Db } from "@/lib/db/client";
 import { applyAndVerify } from "./apply-and-verify";
 import { executorContext, type ExecutorDeps, type JobRun } from "./context";
 import { EXECUTE_ACTION_TASK } from "./enqueue";
@@ -31,7 +32,11 @@ export async function executeAction(deps: ExecutorDeps, actionId: string, run: J
       return "skipped";
     }
 
-    const context = await executorContext(deps, run, EXECUTE_ACTION_TASK);
+    const context = await executorContext(deps, run, EXECUTE_ACTION_TASK, action);
+    if (action.state === "executing") {
+      const interrupted = await closeInterruptedExecutions(context, action, "apply");
+      context.logger.info({ interrupted }, "resuming an action left executing by an earlier run");
+    }
     const connector = await connectorOrFailure(deps, context, action, run);
     if (!connector) return action.state === "approved" ? "plan_failed" : "failed";
 
@@ -40,9 +45,6 @@ export async function executeAction(deps: ExecutorDeps, actionId: string, run: J
       if ("outcome" in redeemed) return redeemed.outcome;
       return await applyAndVerify(deps, context, { ...action, state: "executing" }, connector, redeemed.grant, run);
     }
-
-    const interrupted = await closeInterruptedExecutions(context, action, "apply");
-    deps.logger.info({ actionId, jobId: run.jobId, attempt: run.attempt, interrupted }, "resuming an action left executing by an earlier run");
     return await applyAndVerify(deps, context, action, connector, await redeemedGrant(deps, action), run);
   } finally {
     await lease.release();
@@ -59,18 +61,24 @@ async function redeemedGrant(deps: ExecutorDeps, action: ExecutableAction): Prom
 /**
  * Builds the action's connector. Invalid domain settings or a missing credential are
  * permanent: an executing action fails with the message, and an approved one keeps its
- * unredeemed grant until the expiry sweeper closes it.
+ * unredeemed grant until the expiry sweeper closes it. An approved action on a domain that
+ * an administrator disabled since is not started either. An executing one is finished,
+ * because its grant was redeemed while the domain was enabled.
  */
 async function connectorOrFailure(deps: ExecutorDeps, context: ServiceContext, action: ExecutableAction, run: JobRun): Promise<Connector | null> {
   try {
+    if (action.state === "approved" && !action.domain.enabled) {
+      throw new ConnectorError(`domain ${action.domain.name} is disabled, so approved actions on it are not executed`, false);
+    }
     return await deps.connectorFor(action.domain);
   } catch (error) {
     const failure = stepFailure(action.state === "approved" ? "plan" : "apply", error, run);
-    if (failure.unexpected) deps.logger.error({ actionId: action.id, err: error }, "building the connector failed unexpectedly");
+    if (failure.unexpected) context.logger.error({ err: error }, "building the connector failed unexpectedly");
     if (failure.retry) throw error;
-    const fail = action.state === "executing" ? (tx: Parameters<typeof transitionFrom>[0]) => transitionFrom(tx, context, action.id, "executing", "failed", { reason: failure.message }) : undefined;
-    await recordFailure(context, action, null, failure, fail);
-    deps.logger.error({ actionId: action.id, domain: action.domain.name, failure: failure.message }, "the domain's connector cannot be built");
+
+    const failAction = (tx: Db) => transitionFrom(tx, context, action.id, "executing", "failed", { reason: failure.message });
+    await recordFailure(context, action, null, failure, action.state === "executing" ? failAction : undefined);
+    context.logger.error({ domain: action.domain.name, failure: failure.message }, "the domain's connector cannot be built");
     return null;
   }
 }

@@ -61,7 +61,7 @@ async function executionFailures(actionId: string): Promise<Record<string, unkno
   return events.map((event) => event.payload as Record<string, unknown>);
 }
 
-test("target deleted after approval stays approved", async () => {
+test("target deleted after approval fails the action", async () => {
   const proposed = await lifecycle.propose("u-vanished");
   await lifecycle.approve(proposed.id);
   await deleteScimUser("u-vanished");
@@ -69,7 +69,9 @@ test("target deleted after approval stays approved", async () => {
   const outcome = await executeAction(deps(), proposed.id, directRun());
 
   expect(outcome).toBe("plan_failed");
-  expect((await db.prisma.action.findUniqueOrThrow({ where: { id: proposed.id } })).state).toBe("approved");
+  const failed = await db.prisma.action.findUniqueOrThrow({ where: { id: proposed.id } });
+  expect(failed.state).toBe("failed");
+  expect(failed.stateReason).toMatch(/not found/i);
   expect((await db.prisma.grant.findFirstOrThrow({ where: { actionId: proposed.id } })).redeemedAt).toBeNull();
   expect(await db.prisma.execution.count({ where: { actionId: proposed.id } })).toBe(0);
   const [failure] = await executionFailures(proposed.id);
@@ -111,7 +113,7 @@ test("silent domain times out, then gives up", async () => {
 
   expect(last).toBe("plan_failed");
   expect(await executionFailures(proposed.id)).toEqual([expect.objectContaining({ stage: "plan", transient: true, error: "plan timed out after 300 ms (gave up after 5 attempts)" })]);
-  expect((await db.prisma.action.findUniqueOrThrow({ where: { id: proposed.id } })).state).toBe("approved");
+  expect((await db.prisma.action.findUniqueOrThrow({ where: { id: proposed.id } })).state).toBe("failed");
 });
 
 test("unset credential stops before the domain", async () => {
@@ -125,5 +127,19 @@ test("unset credential stops before the domain", async () => {
   expect(outcome).toBe("plan_failed");
   expect(scim.requests.length).toBe(before);
   const [failure] = await executionFailures(proposed.id);
-  expect(failure).toMatchObject({ stage: "plan", transient: false, error: `credential env:${variable} is not set in the environment` });
+  expect(failure).toMatchObject({ stage: "plan", transient: false, error: expect.stringContaining(`environment variable ${variable} is not set`) });
+});
+
+test("disabled domain stops an approved action", async () => {
+  const proposed = await approvedActionOn({ settings: { baseUrl: scim.server.url }, credentialRef: `env:${SCIM_TOKEN_ENV}` });
+  await db.prisma.domain.update({ where: { id: proposed.domainId }, data: { enabled: false } });
+  const before = scim.requests.length;
+
+  const outcome = await executeAction(deps(), proposed.id, directRun());
+
+  expect(outcome).toBe("plan_failed");
+  expect(scim.requests.length).toBe(before);
+  const [failure] = await executionFailures(proposed.id);
+  expect(failure).toMatchObject({ stage: "plan", transient: false, error: expect.stringMatching(/^domain scim-broken-\w+ is disabled/) });
+  expect((await db.prisma.grant.findFirstOrThrow({ where: { actionId: proposed.id } })).redeemedAt).toBeNull();
 });

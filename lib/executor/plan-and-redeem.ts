@@ -54,17 +54,18 @@ export async function planAndRedeem(deps: ExecutorDeps, context: ServiceContext,
 
 /**
  * Without a plan there is nothing to compare, so nothing is redeemed: a transient failure is
- * retried, and otherwise the failure is audited and the action stays approved until the
- * expiry sweeper closes it when its execution window ends.
- * NOTE: the lifecycle has no approved → failed transition, so a target that vanished after
- * approval shows as expired, with the reason in the `execution.failed` event.
+ * retried, and a permanent one (the target vanished after approval) fails the action with the
+ * domain's message, in the transaction that records `execution.failed`.
  */
 async function recordPlanFailure(context: ServiceContext, action: ExecutableAction, run: JobRun, error: unknown): Promise<"plan_failed"> {
   const failure = stepFailure("plan", error, run);
-  if (failure.unexpected) context.logger.error({ actionId: action.id, err: error }, "planning before execution failed unexpectedly");
+  if (failure.unexpected) context.logger.error({ err: error }, "planning before execution failed unexpectedly");
   if (failure.retry) throw error;
-  await recordFailure(context, action, null, failure);
-  context.logger.error({ actionId: action.id, failure: failure.message }, "planning before execution failed; the action stays approved until its window closes");
+  await recordFailure(context, action, null, failure, async (tx) => {
+    const locked = await lockAction(tx, action.id);
+    if (locked.state === "approved") await transitionAction(tx, context, locked, "failed", { reason: failure.message });
+  });
+  context.logger.error({ failure: failure.message }, "planning before execution failed permanently; the action failed");
   return "plan_failed";
 }
 

@@ -27,11 +27,11 @@ export async function revertAction(deps: ExecutorDeps, actionId: string, run: Jo
       return "skipped";
     }
 
-    const context = await executorContext(deps, run, REVERT_ACTION_TASK);
+    const context = await executorContext(deps, run, REVERT_ACTION_TASK, action);
     const endsAt = action.effectEndsAt;
     if (endsAt.getTime() > context.clock.now().getTime()) {
       await deps.db.$transaction((tx) => enqueueRevert(tx, actionId, endsAt));
-      deps.logger.info({ actionId, effectEndsAt: endsAt.toISOString() }, "effect was extended; revert queued for its new end");
+      context.logger.info({ effectEndsAt: endsAt.toISOString() }, "effect was extended; revert queued for its new end");
       return "rescheduled";
     }
 
@@ -81,10 +81,10 @@ async function revertAndConfirm(
     if (confirmation.verified) await transitionFrom(tx, context, action.id, "succeeded", "reverted", { reason: "the effect duration ended" });
   });
   if (!confirmation.verified) {
-    deps.logger.error({ actionId: action.id, executionId: execution.id, detail: confirmation.detail }, "revert did not restore the approved state; the action stays succeeded");
+    context.logger.error({ executionId: execution.id, detail: confirmation.detail }, "revert did not restore the approved state; the action stays succeeded");
     return "not_restored";
   }
-  deps.logger.info({ actionId: action.id, executionId: execution.id, outcome: result.outcome }, "action reverted");
+  context.logger.info({ executionId: execution.id, outcome: result.outcome }, "action reverted");
   return "reverted";
 }
 
@@ -107,7 +107,7 @@ function compareWithApproved(approved: ScopeDiff, fresh: Plan): VerifyResult {
  */
 async function failRevert(context: ServiceContext, action: ExecutableAction, execution: StartedExecution | null, stage: "revert" | "verify", error: unknown, run: JobRun): Promise<RevertOutcome> {
   const failure = stepFailure(stage, error, run);
-  const fields = { actionId: action.id, executionId: execution?.id ?? null, attempt: execution?.attempt ?? null, stage, transient: failure.transient, failure: failure.message };
+  const fields = { executionId: execution?.id ?? null, attempt: execution?.attempt ?? null, stage, transient: failure.transient, failure: failure.message };
   if (failure.unexpected) context.logger.error({ ...fields, err: error }, `${stage} of the revert failed unexpectedly`);
   await recordFailure(context, action, execution, failure);
   if (failure.retry) {

@@ -90,7 +90,7 @@ function operations(): { method: string; template: string; operation: Operation 
   );
 }
 
-/** Every `$ref` string in `value`. */
+/** Collects every `$ref` string in `value`. */
 function references(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(references);
   if (value === null || typeof value !== "object") return [];
@@ -194,8 +194,8 @@ describe("OpenAPI request schemas", () => {
   const incidentId = "0b7f4c1e-8d2a-4f5b-9c3d-2e1f0a9b8c7d";
   const proposal = { kind: "disable_account", target: { domain: "corp", identity: "role-1" }, incidentId, justification: "leaked key", evidence: [{ title: "log line", url: "https://example.com/log" }] };
 
-  // Each body is checked by the handler's zod schema and by the document's JSON Schema; both
-  // must agree, except where zod checks what JSON Schema cannot express (refinements).
+  // Each body is checked by the handler's zod schema and by the document's JSON Schema, and
+  // both must agree. Refinements are left out, because JSON Schema cannot express them.
   const cases: { name: string; schema: z.ZodType; component: string; body: unknown; valid: boolean }[] = [
     { name: "a complete proposal", schema: ZProposeActionBody, component: "ProposeActionBody", body: { ...proposal, decisionDeadline: "PT30M" }, valid: true },
     { name: "a proposal with an unknown field", schema: ZProposeActionBody, component: "ProposeActionBody", body: { ...proposal, priority: 1 }, valid: false },

@@ -1,5 +1,5 @@
 import { ZodError } from "zod";
-import { CordonError, RateLimited, ValidationFailed } from "@/lib/errors";
+import { CordonError, DomainUnavailable, RateLimited, ValidationFailed } from "@/lib/errors";
 
 /** Errors of the HTTP layer itself, before a request reaches lib/. */
 export class HttpError extends CordonError {
@@ -31,6 +31,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   validation_failed: 422,
   idempotency_key_reused: 422,
   rate_limited: 429,
+  domain_unavailable: 503,
 };
 
 const TITLES: Record<number, string> = {
@@ -45,6 +46,7 @@ const TITLES: Record<number, string> = {
   422: "Unprocessable Content",
   429: "Too Many Requests",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 export interface Problem {
@@ -107,5 +109,5 @@ export function problemResponse(problem: Problem, headers: Record<string, string
 }
 
 export function retryAfterHeader(error: unknown): Record<string, string> {
-  return error instanceof RateLimited ? { "retry-after": String(error.retryAfterSeconds) } : {};
+  return error instanceof RateLimited || error instanceof DomainUnavailable ? { "retry-after": String(error.retryAfterSeconds) } : {};
 }

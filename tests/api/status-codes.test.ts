@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateApiKey } from "@/lib/auth/api-key";
 import { generatePersonalToken } from "@/lib/auth/personal-token";
 import type { Domain, Incident, PrismaClient } from "@/lib/db/client";
-import { API_OPERATIONS, documentedStatuses } from "@/lib/http/openapi";
+import { API_OPERATIONS, buildOpenApiDocument, documentedStatuses } from "@/lib/http/openapi";
 import { createDomain, createIncident, unique } from "@/tests/support/factories";
 import { call, observedStatuses, openServerDatabase, problem, seedPerson, seedWorkload, type ApiResponse, type SeededPerson, type SeededWorkload } from "./support/api";
 import { startScimDomain, type ScimDomain } from "./support/scim-domain";
@@ -188,11 +188,12 @@ describe("200 and 201", () => {
     expect(result.accepted).toHaveLength(1);
   });
 
-  test("GET /openapi.json needs no credentials", async () => {
+  test("GET /openapi.json serves the document without credentials", async () => {
     const response = await call("GET", "/openapi.json");
 
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/json");
+    expect(response.body).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
   });
 });
 
@@ -234,7 +235,7 @@ describe("400", () => {
   });
 });
 
-/** The message of the same Node.js that runs the server, so the test does not depend on its wording. */
+/** Returns the JSON.parse error message of the Node.js binary that also runs the server. */
 function jsonParseMessage(text: string): string {
   try {
     JSON.parse(text);
@@ -631,6 +632,15 @@ describe("422", () => {
     expect(response.body).toEqual(invalid(detail(sent), "/api/v1/actions", [{ pointer, message }]));
   });
 
+  test("POST /actions rejects a target the domain does not have", async () => {
+    const message = "SCIM user nobody was not found. target.identity must be the user's SCIM id, not the userName.";
+
+    const response = await call("POST", "/actions", { token: soar.token, json: proposal({ target: { domain: domain.name, identity: "nobody" } }) });
+
+    expect(response.status).toBe(422);
+    expect(response.body).toEqual(invalid(`domain ${domain.name} cannot plan disable_account for target "nobody": ${message}`, "/api/v1/actions", [{ pointer: "/target/identity", message }]));
+  });
+
   test("POST /actions/{id}/approvals rejects a window above the policy maximum", async () => {
     const action = await propose();
 
@@ -671,7 +681,7 @@ describe("422", () => {
 });
 
 describe("429", () => {
-  test("POST /actions rejects the third proposal of a client limited to 2 per minute", async () => {
+  test("POST /actions limits a client to 2 per minute", async () => {
     const limited = await seedWorkload(prisma, { domains: [domain.name], rateLimitPerMinute: 2 });
     await propose({}, limited.token);
     await propose({}, limited.token);

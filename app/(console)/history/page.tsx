@@ -1,6 +1,6 @@
+import { forbidden } from "next/navigation";
 import { dehydrate, HydrationBoundary, QueryClient } from "@tanstack/react-query";
 import type { Metadata } from "next";
-import { AccessDenied } from "@/components/history/access-denied";
 import { HISTORY_PAGE_SIZE, historyKeys, pickHistoryFilters } from "@/components/history/history-keys";
 import { HistoryView } from "@/components/history/history-view";
 import { requirePerson } from "@/lib/console/require-person";
@@ -22,7 +22,7 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
  */
 export default async function HistoryPage({ searchParams }: { searchParams: SearchParams }) {
   const actor = await requirePerson("/history");
-  if (!hasAnyRole(actor, HISTORY_ROLES)) return <AccessDenied page="the action history" requiredRoles={HISTORY_ROLES} roles={actor.user.roles} />;
+  if (!hasAnyRole(actor, HISTORY_ROLES)) forbidden();
 
   const params = await searchParams;
   const filters = pickHistoryFilters((key) => params[key]);

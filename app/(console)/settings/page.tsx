@@ -1,5 +1,5 @@
+import { forbidden } from "next/navigation";
 import type { Metadata } from "next";
-import { AccessDenied } from "@/components/history/access-denied";
 import { ClientTable } from "@/components/settings/client-table";
 import { DomainList } from "@/components/settings/domain-list";
 import { PolicyList } from "@/components/settings/policy-list";
@@ -28,7 +28,7 @@ const SECTIONS = [
  */
 export default async function SettingsPage() {
   const actor = await requirePerson("/settings");
-  if (!hasAnyRole(actor, ["admin"])) return <AccessDenied page="the settings" requiredRoles={["admin"]} roles={actor.user.roles} />;
+  if (!hasAnyRole(actor, ["admin"])) forbidden();
 
   const view = await loadSettings(consoleAdminContext(actor));
   return (

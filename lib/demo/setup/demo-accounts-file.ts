@@ -14,9 +14,9 @@ export interface DemoPersonSpec {
 }
 
 /**
- * The demo's people: two approvers, so an action can get two distinct approvals; an analyst,
- * who reads but cannot decide; and the admin, who owns the demo automation client and so never
- * counts as an independent approver of its proposals.
+ * The demo's people. Two approvers let an action get two distinct approvals. The analyst reads
+ * but cannot decide. The admin owns the demo automation client, so policy never counts the
+ * admin as an independent approver of its proposals.
  */
 export const DEMO_PEOPLE: readonly DemoPersonSpec[] = [
   { email: "priya.raman@example.com", displayName: "Priya Raman", roles: ["approver"] },
@@ -77,8 +77,8 @@ async function readAccounts(file: string, logger: Logger): Promise<DemoAccount[]
 /**
  * Returns the demo people with their passwords from `<dataDir>/demo-accounts.json`, creating
  * the file (0600) with new random passwords when it is missing or unreadable. The sign-in page
- * lists this file, so a person can sign in to the demo; the passwords belong to demo accounts
- * only and are never logged.
+ * lists this file so that a person can sign in to the demo. The passwords belong to demo
+ * accounts only and are never logged.
  */
 export async function loadOrCreateDemoAccounts(dataDir: string, logger: Logger): Promise<DemoAccounts> {
   const file = demoAccountsPath(dataDir);

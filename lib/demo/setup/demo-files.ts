@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 
-/** Folder under the data dir that holds the demo connectors' secrets, one file per secret. */
+/** Folder under the data dir that contains the demo connectors' secrets, one file per secret. */
 export const DEMO_SECRETS_DIR = "demo-secrets";
 
 /**
@@ -32,7 +32,7 @@ export function demoSecretPath(dataDir: string, name: DemoSecretName): string {
   return path.join(demoSecretsDir(dataDir), DEMO_SECRET_FILES[name]);
 }
 
-/** The credential reference a domain stores for a demo secret file. */
+/** Returns the credential reference a domain stores for a demo secret file. */
 export function demoCredentialRef(dataDir: string, name: DemoSecretName): string {
   return `file:${demoSecretPath(dataDir, name)}`;
 }
@@ -67,7 +67,7 @@ export async function readPrivateFile(file: string): Promise<string | null> {
   }
 }
 
-/** A random secret of 32 bytes, base64url-encoded (43 characters). */
+/** Generates a random secret of 32 bytes, base64url-encoded (43 characters). */
 export function generateSecret(): string {
   return randomBytes(32).toString("base64url");
 }

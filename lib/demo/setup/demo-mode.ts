@@ -4,9 +4,9 @@ import { demoSecretsDir } from "./demo-files";
 import { DEMO_DOMAIN_NAMES } from "./demo-names";
 
 /**
- * Whether a domain row is one the demo registered: a demo name whose credential is a file in
- * the demo-secrets folder of this data dir. A domain an operator registered under a demo name
- * with a credential of their own does not count.
+ * Returns whether a domain row is one the demo registered: a demo name whose credential is a
+ * file in the demo-secrets folder of this data dir. A domain an operator registered under a
+ * demo name with a credential of their own does not count.
  */
 export function isDemoDomain(domain: { name: string; credentialRef: string }, dataDir: string): boolean {
   return DEMO_DOMAIN_NAMES.includes(domain.name) && domain.credentialRef.startsWith(`file:${demoSecretsDir(dataDir)}/`);

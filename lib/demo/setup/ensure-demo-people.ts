@@ -8,8 +8,8 @@ import type { DemoAccounts } from "./demo-accounts-file";
 /**
  * Creates the demo people that do not exist yet, with the passwords of the accounts file.
  * When the file was just generated, people that already exist get the new password, because
- * the old one is lost with the old file; otherwise existing people are left as they are, so
- * a role changed in the console survives a restart.
+ * the old one was lost with the old file. Otherwise existing people are left as they are, so a
+ * role changed in the console survives a restart.
  */
 export async function ensureDemoPeople(context: AdminContext, demo: DemoAccounts): Promise<void> {
   for (const account of demo.accounts) {

@@ -19,7 +19,7 @@ export const UNKNOWN_ADDRESS = "203.0.113.77";
  */
 export const INCIDENT_TRACE_ID = createHash("sha256").update(`cordon-demo:${DEMO_INCIDENT_EXTERNAL_ID}`).digest("hex").slice(0, 32);
 
-/** A `traceparent` header (W3C Trace Context) for the incident's trace with a new span id. */
+/** Builds a `traceparent` header (W3C Trace Context) for the incident's trace with the given span id. */
 export function incidentTraceparent(spanId: string): string {
   return `00-${INCIDENT_TRACE_ID}-${spanId}-01`;
 }
@@ -46,7 +46,7 @@ export interface PlaybookTargets {
 
 export type ProposalKey = "revokeCiDeployerTokens" | "disableCiDeployerRole" | "removeSvcEtlFromDbAdmin";
 
-/** The proposals in the order the automation sends them, keyed for idempotency and correlation. */
+/** Builds the proposals in the order the automation sends them, keyed for idempotency and correlation. */
 export function demoProposals(incidentId: string, targets: PlaybookTargets, observedAt: Date): { key: ProposalKey; body: ProposeActionInput }[] {
   const leakEvidence = {
     title: "Token printed in a public CI build log",

@@ -24,8 +24,8 @@ export interface DemoAutomationResult {
   eventsRejected: number;
 }
 
-function requireId(body: Record<string, unknown>, what: string): string {
-  if (typeof body.id !== "string") throw new DemoAutomationError(`${what} response has no id`);
+function requireId(body: Record<string, unknown>, resource: string): string {
+  if (typeof body.id !== "string") throw new DemoAutomationError(`the ${resource} response has no id`);
   return body.id;
 }
 

@@ -86,7 +86,7 @@ export function cordonApi(baseUrl: string, accessToken: string, signal?: AbortSi
   };
 }
 
-/** The RFC 9457 problem's detail (or title) of an error response, for a log line. */
+/** Returns the RFC 9457 problem's detail, else its title, of an error response for a log line. */
 export function problemSummary(response: ApiResponse): string {
   const { detail, title } = response.body;
   if (typeof detail === "string") return detail;

@@ -18,13 +18,13 @@ export const DEMO_ROLE_GROUPS: Record<PersonRole, string> = {
 /** Scope of Cordon's API at demo-oauth; Cordon itself checks only the audience. */
 export const DEMO_API_SCOPE = "cordon:actions";
 
-/** How many live tokens ci-deployer holds at each start. */
+/** Number of live tokens ci-deployer has at each start. */
 export const CI_DEPLOYER_TOKEN_COUNT = 3;
 
 /**
- * The API ci-deployer's tokens are for. Its tokens live 24 hours, the longest the demo server
- * allows, so they are still live when a person reviews the demo long after the start; a
- * client_credentials token without a resource would expire after 10 minutes.
+ * The API ci-deployer's tokens are for. A client_credentials token without a resource expires
+ * after 10 minutes at the demo server. Tokens for this API live 24 hours, the longest the demo
+ * server allows, so they are still live when a person reviews the demo long after the start.
  */
 const DEPLOY_API: DemoResourceServer = {
   identifier: "https://deploy.example.com/api",
@@ -45,8 +45,9 @@ export interface DemoApiResource {
 
 /**
  * Returns the resource indicator under which demo-oauth issues JWTs for Cordon's API. An
- * audience that is an absolute URI serves as the indicator itself; any other audience (the
- * default is `cordon`) needs a separate indicator, with the audience set explicitly.
+ * audience that is an absolute URI is the indicator itself. RFC 8707 requires an absolute URI,
+ * so any other audience (the default is `cordon`) gets a separate indicator and is set as the
+ * token audience explicitly.
  */
 export function demoApiResource(apiAudience: string): DemoApiResource {
   if (URL.canParse(apiAudience) && !apiAudience.includes("#")) return { identifier: apiAudience };
@@ -70,11 +71,11 @@ function demoPersons(accounts: readonly DemoAccount[]): DemoPerson[] {
 }
 
 /**
- * Starts the demo authorization server with ci-deployer (the CI client whose tokens leak),
- * Cordon's connector client (which may introspect and revoke any client's tokens), the demo
- * automation client (whose client_credentials tokens are JWTs for Cordon's API) and the demo
- * people as persons for OIDC sign-in. The secrets are new on every start, because the server
- * keeps its state in memory.
+ * Starts the demo authorization server with three clients and the demo people as persons for
+ * OIDC sign-in. The clients are ci-deployer, whose tokens leak in the demo incident, Cordon's
+ * connector, which may introspect and revoke any client's tokens, and the demo automation, whose
+ * client_credentials tokens are JWTs for Cordon's API. The secrets are new on every start,
+ * because the server keeps its state in memory.
  */
 export async function startDemoOAuth(options: { accounts: readonly DemoAccount[]; apiAudience: string; logger: Logger }): Promise<DemoOAuth> {
   const secrets = { connectorClientSecret: generateSecret(), adminToken: generateSecret(), automationClientSecret: generateSecret() };

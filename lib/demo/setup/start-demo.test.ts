@@ -89,7 +89,7 @@ describe("startDemo", () => {
     expect(new URL(first.scim.server.url).hostname).toBe("127.0.0.1");
   });
 
-  test("startDemo registers the three demo domains with file references", () => {
+  test("startDemo registers demo domains", () => {
     expect(firstDomains.map((domain) => [domain.name, domain.kind])).toEqual([
       [DEMO_DOMAINS.oauth, "oauth2"],
       [DEMO_DOMAINS.postgres, "postgresql"],
@@ -121,7 +121,7 @@ describe("startDemo", () => {
     }
   });
 
-  test("postgresql connector plans the demo's role actions", async () => {
+  test("postgresql connector plans demo role actions", async () => {
     const connector = await connectorForDomain(await domainNamed(DEMO_DOMAINS.postgres));
     const lookup = createPostgresConnector(first.postgres.settings, { password: first.postgres.connectorPassword }, { logger });
     const ciDeployer = await resolveRoleIdentity(lookup, "ci_deployer");
@@ -135,7 +135,7 @@ describe("startDemo", () => {
     expect(JSON.stringify(remove.diff)).toContain("db_admin");
   });
 
-  test("demo automation token verifies as the registered workload client", async () => {
+  test("automation token verifies as demo-soar", async () => {
     const client = await db.prisma.workloadClient.findUniqueOrThrow({ where: { name: DEMO_AUTOMATION_CLIENT } });
     const secret = (await fs.readFile(demoSecretPath(dataDir, "automationClientSecret"), "utf8")).trim();
 
@@ -148,7 +148,7 @@ describe("startDemo", () => {
     expect([...client.allowedDomains].sort()).toEqual([DEMO_DOMAINS.oauth, DEMO_DOMAINS.postgres, DEMO_DOMAINS.scim]);
   });
 
-  test("demo accounts file is 0600 and lists people who can sign in", async () => {
+  test("accounts file is 0600 with working passwords", async () => {
     const file = path.join(dataDir, "demo-accounts.json");
     const accounts = JSON.parse(firstAccounts) as { email: string; password: string; roles: string[]; displayName: string }[];
 
@@ -168,7 +168,7 @@ describe("startDemo", () => {
     for (const name of names) expect(modeOf(await fs.stat(path.join(demoSecretsDir(dataDir), name)))).toBe("600");
   });
 
-  test("ci_deployer logs in with the password from demo-secrets", async () => {
+  test("ci_deployer logs in with its demo password", async () => {
     const password = (await fs.readFile(demoSecretPath(dataDir, "ciDeployerPassword"), "utf8")).trim();
     const { host, port, database } = first.postgres.settings;
     const client = new pg.Client({ host, port, database, user: "ci_deployer", password });
@@ -180,7 +180,7 @@ describe("startDemo", () => {
     expect(rows[0]?.user).toBe("ci_deployer");
   });
 
-  test("second start updates domain settings and keeps the accounts", async () => {
+  test("second start updates domains, keeps accounts", async () => {
     const issuerBefore = first.oauth.server.issuer;
     await stopAll();
 

@@ -96,7 +96,7 @@ async function registerDomains(context: AdminContext, dataDir: string, servers: 
   ];
 }
 
-/** Whether INC-2041 has an action that still waits for a decision. */
+/** Returns whether INC-2041 has an action that still waits for a decision. */
 async function hasOpenProposals(db: PrismaClient): Promise<boolean> {
   const incident = await db.incident.findUnique({ where: { externalId: DEMO_INCIDENT_EXTERNAL_ID }, select: { id: true } });
   if (!incident) return false;
@@ -118,11 +118,11 @@ async function resolvePostgresTargets(postgres: DemoPostgres, logger: Logger) {
 }
 
 /**
- * Starts the demo: the demo identity systems on free loopback ports (demo-oauth, demo-scim and
- * the demo-postgres database), their connector secrets in `<dataDir>/demo-secrets/`, the demo
- * people (first start only), the three demo domains and the demo automation client, both
- * pointed at this start's ports. Call it after migrations and before the web server serves
- * requests; call `proposeIfIdle` once it listens.
+ * Starts the demo. It starts demo-oauth and demo-scim on free loopback ports, prepares the
+ * demo-postgres database and writes the connector secrets to `<dataDir>/demo-secrets/`. It
+ * creates the demo people on first start. It registers the three demo domains and the demo
+ * automation client, or points them at this start's ports. Call it after migrations and before
+ * the web server serves requests, and call `proposeIfIdle` once the server listens.
  */
 export async function startDemo(options: StartDemoOptions): Promise<DemoRuntime> {
   const { config, db } = options;

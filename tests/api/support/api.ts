@@ -9,11 +9,17 @@ import { checkResponse, createDocumentValidator, type DocumentValidator, type Op
 
 // Helpers for HTTP tests against the server that tests/api/support/global-setup.ts started.
 
-export const baseUrl = (): string => inject("cordonBaseUrl");
+function provided(name: "cordonBaseUrl" | "cordonDatabaseUrl"): string {
+  const value = inject(name);
+  if (!value) throw new Error("tests/api needs the server its global setup starts; run it with `npx vitest run --config vitest.api.config.ts`");
+  return value;
+}
+
+export const baseUrl = (): string => provided("cordonBaseUrl");
 
 /** Opens a Prisma client on the server's own database, for seeding and for checking stored rows. */
 export function openServerDatabase(): PrismaClient {
-  return createPrismaClient(inject("cordonDatabaseUrl"), { max: 4 });
+  return createPrismaClient(provided("cordonDatabaseUrl"), { max: 4 });
 }
 
 export interface ApiResponse {

@@ -1,8 +1,8 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { z } from "zod";
 
-// Validates JSON against the schemas of Cordon's OpenAPI document with Ajv, a JSON Schema
-// 2020-12 validator that shares no code with zod, so a schema zod emitted wrongly shows up.
+// Validates JSON against the schemas of Cordon's OpenAPI document with Ajv. Ajv is a JSON
+// Schema 2020-12 validator that shares no code with zod, so a schema zod emitted wrongly fails.
 // NOTE: ajv 8 is in node_modules as a dependency of another package, not of Cordon itself.
 
 type Json = Record<string, unknown>;
@@ -22,7 +22,7 @@ export interface OpenApiDocument {
   [member: string]: unknown;
 }
 
-/** Rewrites `#/components/schemas/X` to `#/$defs/X`, so one JSON Schema holds every component. */
+/** Rewrites `#/components/schemas/X` to `#/$defs/X`, so one JSON Schema contains every component. */
 function rewriteRefs(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(rewriteRefs);
   if (value === null || typeof value !== "object") return value;

@@ -1,7 +1,6 @@
 import { dehydrate, HydrationBoundary, QueryClient } from "@tanstack/react-query";
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
-import { AccessDenied } from "@/components/history/access-denied";
+import { notFound, forbidden } from "next/navigation";
 import { NO_TIMELINE_FILTERS, TIMELINE_PAGE_SIZE, timelineKeys } from "@/components/timeline/timeline-keys";
 import { TimelineView } from "@/components/timeline/timeline-view";
 import { requirePerson } from "@/lib/console/require-person";
@@ -22,7 +21,7 @@ export const metadata: Metadata = { title: "Incident timeline · Cordon" };
 export default async function IncidentTimelinePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const actor = await requirePerson(`/incidents/${id}`);
-  if (!hasAnyRole(actor, TIMELINE_ROLES)) return <AccessDenied page="incident timelines" requiredRoles={TIMELINE_ROLES} roles={actor.user.roles} />;
+  if (!hasAnyRole(actor, TIMELINE_ROLES)) forbidden();
 
   const queryClient = new QueryClient();
   let facets: TimelineFacets = { domains: [], eventTypes: [] };

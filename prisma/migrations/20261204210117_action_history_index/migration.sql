@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "actions_createdAt_id_idx" ON "actions"("createdAt", "id");
