@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 // tests/api/support/global-setup.ts starts once per run: `npx vitest run --config vitest.api.config.ts`.
 // The start runs `next build` first when the sources changed since the last build.
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(__dirname) } },
+  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     include: ["tests/api/**/*.test.ts"],
     globalSetup: ["tests/api/support/global-setup.ts"],

@@ -10,5 +10,8 @@ npx tsc --noEmit
 echo "== unit and integration tests (vitest)"
 npx vitest run
 
+echo "== HTTP tests of the automation API against the production server (vitest)"
+npx vitest run --config vitest.api.config.ts
+
 echo "== end-to-end tests (Playwright)"
 npx playwright test

@@ -7,6 +7,8 @@ import { readOrCreateSecretFile } from "@/lib/config/secrets";
 import { logger as rootLogger } from "@/lib/log/logger";
 import { buildIfNeeded } from "./build";
 import { openDatabase } from "./database";
+import { startDemoIfEnabled } from "./demo";
+import { registerBackgroundService } from "@/lib/runtime/background";
 import { currentPolicySet, activePolicyDir } from "@/lib/policy/current";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
@@ -35,6 +37,8 @@ async function main(): Promise<void> {
   await buildIfNeeded(dir, logger);
   process.env.NEXTAUTH_URL ??= config.publicUrl;
   process.env.NEXTAUTH_SECRET ??= await readOrCreateSecretFile(config.dataDir, "session-secret");
+  const demo = await startDemoIfEnabled(config, database, logger);
+  if (demo) registerBackgroundService("demo", demo.stop);
 
   const app = next({ dev: false, dir, hostname: config.host, port: config.port });
   await app.prepare();
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
     server.listen(config.port, config.host, () => resolve());
   });
   web.info({ host: config.host, port: config.port, url: config.publicUrl }, "web server started");
+  void demo?.afterListen();
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -42,7 +42,7 @@ export function registerDomainCommands(program: Command): void {
       }
       printLine(`Added ${domain.kind} domain ${domain.name} (${domain.id}).`);
       printLine(`Credential reference ${domain.credentialRef}: the server reads the secret from there when it acts; it was not read now.`);
-      printRequirements(domain.kind, credentialRequirements);
+      printRequirements(credentialRequirements);
     });
 
   domains
@@ -70,11 +70,7 @@ function parseSettings(text: string): unknown {
   }
 }
 
-function printRequirements(kind: string, requirements: CredentialRequirement[] | null): void {
-  if (requirements === null) {
-    printLine(`The ${kind} connector lists the privileges its credential needs only once it has the credential, so they are not shown here.`);
-    return;
-  }
+function printRequirements(requirements: CredentialRequirement[]): void {
   printLine("Least privileges the credential needs:");
   for (const requirement of requirements) printLine(`  - ${requirement.privilege}: ${requirement.reason}`);
 }

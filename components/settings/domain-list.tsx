@@ -82,7 +82,6 @@ function DomainCard({ domain }: { domain: DomainSettingsRow }) {
             </li>
           ))}
         </ul>
-        {domain.requirementsSource === "static" ? <p className="mt-1 text-xs text-slate-600">Listed per connector kind; the connector itself was not built, because that needs the secret.</p> : null}
       </div>
     </article>
   );

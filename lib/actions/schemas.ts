@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ZIsoDuration } from "@/lib/time/duration";
+import { storableText } from "@/lib/util/text";
 import { ZActionKind } from "./catalogue";
 
 /** An http(s) URL; other schemes (javascript:, data:, file:) are rejected so the console can link it. */
@@ -18,20 +19,20 @@ export const ZHttpUrl = z
 export const ZTarget = z
   .object({
     /** Domain name as registered in Cordon. */
-    domain: z.string().min(1).max(128),
+    domain: storableText(z.string().min(1).max(128)),
     /** Immutable id of the identity in its domain (role OID, SCIM id, OAuth client id). */
-    identity: z.string().min(1).max(512),
+    identity: storableText(z.string().min(1).max(512)),
     /** Optional narrower object: a token id, a group id. */
-    resource: z.string().min(1).max(512).optional(),
+    resource: storableText(z.string().min(1).max(512)).optional(),
     /** Human-readable name shown beside the identity; defaults to the identity. */
-    displayName: z.string().min(1).max(256).optional(),
+    displayName: storableText(z.string().min(1).max(256)).optional(),
   })
   .strict();
 
 export const ZEvidenceItem = z
   .object({
-    title: z.string().min(1).max(200),
-    detail: z.string().max(4000).optional(),
+    title: storableText(z.string().min(1).max(200)),
+    detail: storableText(z.string().max(4000)).optional(),
     url: ZHttpUrl.optional(),
     observedAt: z.iso.datetime({ offset: true }).optional(),
   })
@@ -44,7 +45,7 @@ export const ZProposeActionBody = z
     target: ZTarget,
     parameters: z.record(z.string(), z.unknown()).default({}),
     incidentId: z.uuid(),
-    justification: z.string().trim().min(1).max(4000),
+    justification: storableText(z.string().trim().min(1).max(4000)),
     evidence: z.array(ZEvidenceItem).max(50).optional(),
     /** Clock 1: how long the proposal waits for a decision, ISO 8601 (`PT30M`). */
     decisionDeadline: ZIsoDuration.optional(),
@@ -64,13 +65,13 @@ export const ZApprovalBody = z.discriminatedUnion("decision", [
       executionWindow: ZIsoDuration,
       /** Clock 3, for reversible kinds: overrides the proposal's effect duration. */
       effectDuration: ZIsoDuration.optional(),
-      reason: z.string().trim().max(2000).default(""),
+      reason: storableText(z.string().trim().max(2000)).default(""),
     })
     .strict(),
   z
     .object({
       decision: z.literal("reject"),
-      reason: z.string().trim().min(1, "a reason is required to reject").max(2000),
+      reason: storableText(z.string().trim().min(1, "a reason is required to reject").max(2000)),
     })
     .strict(),
 ]);
@@ -79,12 +80,15 @@ export type ApprovalBody = z.infer<typeof ZApprovalBody>;
 /** Body of `POST /api/v1/incidents`. */
 export const ZIncidentBody = z
   .object({
-    externalId: z.string().trim().min(1).max(200),
-    title: z.string().trim().min(1).max(300),
+    externalId: storableText(z.string().trim().min(1).max(200)),
+    title: storableText(z.string().trim().min(1).max(300)),
     severity: z.enum(["low", "medium", "high", "critical"]),
-    summary: z.string().max(10_000),
-    source: z.string().max(200).optional(),
-    links: z.array(z.object({ title: z.string().max(200).optional(), url: ZHttpUrl }).strict()).max(20).optional(),
+    summary: storableText(z.string().max(10_000)),
+    source: storableText(z.string().max(200)).optional(),
+    links: z.array(z.object({ title: storableText(z.string().max(200)).optional(), url: ZHttpUrl }).strict()).max(20).optional(),
   })
   .strict();
 export type IncidentBody = z.infer<typeof ZIncidentBody>;
+
+/** The `Idempotency-Key` header of `POST /api/v1/actions`: printable ASCII, no spaces. */
+export const ZIdempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");

@@ -1,3 +1,4 @@
+import { UNSTORABLE_TEXT } from "@/lib/util/text";
 import { z } from "zod";
 import { ValidationFailed } from "@/lib/errors";
 import type { Clock } from "@/lib/time/clock";
@@ -18,7 +19,6 @@ const LATEST_OCCURRED_AT = Date.parse("9999-12-31T23:59:59.999Z");
 // PostgreSQL text and jsonb reject U+0000, jsonb rejects an unpaired surrogate, and the UTF-8
 // encoding on the way to a text column replaces one with U+FFFD. The append would fail, or the
 // stored row would differ from what was hashed.
-const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const ZStoredText = (max: number) =>
   z

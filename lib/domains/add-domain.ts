@@ -15,7 +15,7 @@ export interface AddDomainResult {
   domain: Domain;
   credentialReference: CredentialReference;
   /** Minimum privileges of the domain's credential; null when the connector cannot list them without it. */
-  credentialRequirements: CredentialRequirement[] | null;
+  credentialRequirements: CredentialRequirement[];
 }
 
 /**
@@ -56,7 +56,7 @@ export async function addDomain(context: AdminContext, input: AddDomainInput): P
   }
 
   context.logger.info({ domainId: domain.id, kind: domain.kind }, "domain added");
-  return { domain, credentialReference: data.credentialRef, credentialRequirements: describeDomainCredentials(data.kind) };
+  return { domain, credentialReference: data.credentialRef, credentialRequirements: describeDomainCredentials(data.kind, data.settings) };
 }
 
 function parseConnectorSettings(kind: DomainKind, settings: Record<string, unknown>): Record<string, unknown> {

@@ -1,7 +1,8 @@
+import { UNSTORABLE_TEXT } from "@/lib/util/text";
 import type { z } from "zod";
 import { describePostgresCredentials, ZPostgresDomainSettings } from "@/lib/connectors/postgresql";
-import { ZOAuth2DomainSettings } from "@/lib/connectors/oauth2";
-import { ZScimDomainSettings } from "@/lib/connectors/scim";
+import { describeOAuth2Credentials, ZOAuth2DomainSettings } from "@/lib/connectors/oauth2";
+import { describeScimCredentials, ZScimDomainSettings } from "@/lib/connectors/scim";
 import type { CredentialRequirement, DomainKind } from "@/lib/connectors/types";
 import { ValidationFailed } from "@/lib/errors";
 
@@ -12,14 +13,18 @@ export const DOMAIN_SETTINGS_SCHEMAS: Record<DomainKind, z.ZodType<Record<string
   scim: ZScimDomainSettings,
 };
 
-/**
- * Returns the least privileges the connector's credential needs, or null when the connector
- * lists them only on an instance, which cannot be built without the secret.
- */
-export function describeDomainCredentials(kind: DomainKind): CredentialRequirement[] | null {
-  // NOTE: the oauth2 and scim connectors expose describeCredentials() only on an instance, and
-  // their factories require the credential, which registering a domain never reads.
-  return kind === "postgresql" ? describePostgresCredentials() : null;
+/** Returns the least privileges the connector's credential needs, without reading the credential. */
+export function describeDomainCredentials(kind: DomainKind, settings: unknown): CredentialRequirement[] {
+  switch (kind) {
+    case "postgresql":
+      return describePostgresCredentials();
+    case "oauth2": {
+      const parsed = ZOAuth2DomainSettings.safeParse(settings);
+      return describeOAuth2Credentials(parsed.success ? parsed.data.clientId : "named by clientId in the settings", !parsed.success || parsed.data.adminUrl !== undefined);
+    }
+    case "scim":
+      return describeScimCredentials();
+  }
 }
 
 // Normalised key fragments that name a secret: `password`, `clientSecret`, `admin_token`,
@@ -28,7 +33,6 @@ export function describeDomainCredentials(kind: DomainKind): CredentialRequireme
 const SECRET_KEY_FRAGMENTS = ["password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey", "credential"];
 
 // PostgreSQL jsonb rejects U+0000 and unpaired surrogates.
-const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Deepest nesting of objects and arrays accepted in settings; connector settings use two levels. */
 export const MAX_SETTINGS_DEPTH = 32;

@@ -2,15 +2,27 @@
  * Cordon's domain errors. Each carries a stable `code`; lib/http/problem.ts maps codes to
  * HTTP statuses in one table. Messages are safe to show: they never contain a secret.
  */
+const BRAND = Symbol.for("cordon.error");
+
 export abstract class CordonError extends Error {
   abstract readonly code: string;
   /** Extra members for the problem+json body (ids, limits); never secrets. */
   readonly details: Record<string, unknown>;
+  readonly [BRAND] = true;
 
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(message);
     this.name = new.target.name;
     this.details = details;
+  }
+
+  /**
+   * Recognises a Cordon error from any copy of this module. Next.js bundles instrumentation
+   * and each route separately, so `instanceof` fails for an error thrown by code that
+   * instrumentation installed (the connector planner).
+   */
+  static is(value: unknown): value is CordonError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -1,3 +1,4 @@
+import { UNSTORABLE_TEXT } from "@/lib/util/text";
 import { z } from "zod";
 import { ACTION_KINDS } from "@/lib/actions/catalogue";
 import { ActionState } from "@/lib/db/generated/enums";
@@ -10,7 +11,6 @@ export const DEFAULT_HISTORY_LIMIT = 50;
 
 // PostgreSQL text cannot hold U+0000, and a query parameter containing it fails with a server
 // error instead of matching nothing; an unpaired surrogate cannot be encoded as UTF-8.
-const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** HTML forms send "" for an empty field; it means the filter is not set. */
 function optional<T extends z.ZodType>(schema: T) {

@@ -1,3 +1,4 @@
+import { ZIdempotencyKey } from "@/lib/actions/schemas";
 import { z } from "zod";
 import { ZEvidenceItem, ZIncidentBody, ZProposeActionBody, ZApprovalBody, ZTarget } from "@/lib/actions/schemas";
 import { ZIngestEventsBody } from "@/lib/audit/ingest/schemas";
@@ -123,9 +124,7 @@ function parameters(operation: ApiOperation): OpenApiObject[] {
       in: "header",
       required: false,
       description: "Makes the request safe to retry: the same key with the same body from the same client returns the first result and creates nothing new. The same key with another body is rejected with 422.",
-      // NOTE: a copy of the route's ZIdempotencyKey, which a Next.js route file cannot export;
-      // tests/api checks both limits over HTTP.
-      schema: { type: "string", minLength: 1, maxLength: 200, pattern: "^[\\x21-\\x7e]+$" },
+      schema: z.toJSONSchema(ZIdempotencyKey, { target: "draft-2020-12" }) as JsonSchema,
     });
   }
   return list;

@@ -79,12 +79,12 @@ export function zodErrors(error: ZodError, prefix = ""): { pointer: string; mess
  */
 export function toProblem(error: unknown, requestId: string, instance: string): Problem {
   const base = { instance, requestId };
-  if (error instanceof ZodError) {
+  if (error instanceof ZodError || isZodError(error)) {
     const errors = zodErrors(error);
     const first = errors[0];
     return { type: "https://cordon.dev/problems/validation_failed", title: TITLES[422]!, status: 422, detail: first ? `${first.pointer}: ${first.message}` : "the request body is invalid", code: "validation_failed", errors, ...base };
   }
-  if (error instanceof CordonError) {
+  if (CordonError.is(error)) {
     const status = STATUS_BY_CODE[error.code] ?? 500;
     const problem: Problem = {
       type: `https://cordon.dev/problems/${error.code}`,
@@ -95,7 +95,7 @@ export function toProblem(error: unknown, requestId: string, instance: string): 
       ...error.details,
       ...base,
     };
-    if (error instanceof ValidationFailed) problem.errors = error.errors;
+    if (error.code === "validation_failed") problem.errors = (error as ValidationFailed).errors;
     return problem;
   }
   return { type: "about:blank", title: TITLES[500]!, status: 500, detail: `an unexpected error occurred; quote request id ${requestId} when reporting it`, code: "internal_error", ...base };
@@ -108,6 +108,14 @@ export function problemResponse(problem: Problem, headers: Record<string, string
   });
 }
 
-export function retryAfterHeader(error: unknown): Record<string, string> {
-  return error instanceof RateLimited || error instanceof DomainUnavailable ? { "retry-after": String(error.retryAfterSeconds) } : {};
+/** Response headers a problem needs: Retry-After for 429 and 503, a Bearer challenge for 401 (RFC 9110 §11.6.1). */
+export function problemHeaders(error: unknown): Record<string, string> {
+  if (!CordonError.is(error)) return {};
+  if (error.code === "unauthenticated") return { "www-authenticate": 'Bearer realm="cordon"' };
+  if (error.code === "rate_limited" || error.code === "domain_unavailable") return { "retry-after": String((error as RateLimited | DomainUnavailable).retryAfterSeconds) };
+  return {};
+}
+
+function isZodError(error: unknown): error is ZodError {
+  return error instanceof Error && error.name === "ZodError" && Array.isArray((error as ZodError).issues);
 }

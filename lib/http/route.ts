@@ -12,7 +12,7 @@ import { currentPolicySet } from "@/lib/policy/current";
 import { consumeRateLimit } from "@/lib/auth/rate-limit";
 import { systemClock } from "@/lib/time/clock";
 import { readJsonBody } from "./body";
-import { problemResponse, retryAfterHeader, toProblem } from "./problem";
+import { problemResponse, problemHeaders, toProblem } from "./problem";
 
 /**
  * Who may call a route. `workload`: automation only. `person`: a console session, or a
@@ -129,7 +129,7 @@ export function apiRoute<Body extends z.ZodType | undefined = undefined, Query e
       const problem = toProblem(error, requestId, url.pathname);
       if (problem.status >= 500) logger.error({ err: error, path: url.pathname }, "request failed");
       else logger.warn({ path: url.pathname, status: problem.status, code: problem.code }, "request rejected");
-      return problemResponse(problem, { ...retryAfterHeader(error), "x-request-id": requestId });
+      return problemResponse(problem, { ...problemHeaders(error), "x-request-id": requestId });
     }
   };
 }

@@ -22,7 +22,6 @@ export interface DomainSettingsRow {
   settings: Json;
   credential: CredentialSource;
   requirements: CredentialRequirement[];
-  requirementsSource: "connector" | "static";
   createdAt: string;
 }
 
@@ -57,7 +56,7 @@ export async function listDomainSettings(context: AdminContext): Promise<DomainS
   return Promise.all(
     domains.map(async (domain) => {
       const problems = await domainProblems(domain.kind, domain.settings, domain.credentialRef);
-      const { requirements, source } = domainCredentialRequirements(domain.kind, domain.settings);
+      const requirements = domainCredentialRequirements(domain.kind, domain.settings);
       let status: DomainSettingsRow["status"] = "ready";
       if (!domain.enabled) status = "disabled";
       else if (problems.length > 0) status = "attention";
@@ -71,7 +70,6 @@ export async function listDomainSettings(context: AdminContext): Promise<DomainS
         settings: domain.settings as Json,
         credential: credentialSource(domain.credentialRef),
         requirements,
-        requirementsSource: source,
         createdAt: domain.createdAt.toISOString(),
       };
     }),

@@ -76,16 +76,16 @@ describe("cordon domains add", () => {
   test.each([
     { kind: "scim", settings: SCIM_SETTINGS, stored: { ...SCIM_SETTINGS, requestTimeoutMs: 10_000 } },
     { kind: "oauth2", settings: OAUTH2_SETTINGS, stored: { ...OAUTH2_SETTINGS, requestTimeoutMs: 10_000 } },
-  ])("adds a $kind domain and says its privileges are not listed", async ({ kind, settings, stored }) => {
+  ])("adds a $kind domain and lists its privileges", async ({ kind, settings, stored }) => {
     const name = unique(kind);
 
     const json = await add(name, kind, settings, "file:/run/secrets/does-not-exist", "--json");
     const text = await add(unique(kind), kind, settings, "file:/run/secrets/does-not-exist");
 
     expect(json.code).toBe(0);
-    expect(jsonOutput(json)).toMatchObject({ name, kind, settings: stored, credentialRequirements: null });
+    expect(jsonOutput(json)).toMatchObject({ name, kind, settings: stored, credentialRequirements: expect.arrayContaining([expect.objectContaining({ privilege: expect.any(String), reason: expect.any(String) })]) });
     expect(json.stderr).toContain("credential file /run/secrets/does-not-exist: the file does not exist on this host");
-    expect(text.stdout).toContain(`The ${kind} connector lists the privileges its credential needs only once it has the credential`);
+    expect(text.stdout).toContain("Least privileges the credential needs:");
   });
 
   test("rejects a duplicate name", async () => {

@@ -9,7 +9,8 @@ import { OCSF_CLASSES, OCSF_SEVERITIES, OCSF_STATUSES, SUPPORTED_CLASS_UIDS } fr
 
 // PostgreSQL text and jsonb cannot store U+0000, and an unpaired surrogate does not survive the
 // UTF-8 round trip, so such a value would change between hashing and storage.
-export const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export { UNSTORABLE_TEXT } from "@/lib/util/text";
+import { UNSTORABLE_TEXT } from "@/lib/util/text";
 
 /** Maximum length of an OCSF string Cordon reads. The audit actor id allows the same length. */
 export const MAX_OCSF_TEXT = 1000;

@@ -16,7 +16,8 @@ const HANDLERS: Partial<Record<ActionKind, OAuth2ActionHandler>> = {
 
 const SUPPORTED_KINDS: readonly ActionKind[] = ["revoke_token", "disable_account"];
 
-function credentialRequirements(clientId: string, hasAdmin: boolean): CredentialRequirement[] {
+/** Least privileges of the connector's credentials; needs no secret, so the settings page can show it. */
+export function describeOAuth2Credentials(clientId: string, hasAdmin: boolean): CredentialRequirement[] {
   const requirements: CredentialRequirement[] = [
     {
       privilege: `OAuth client ${clientId} with a client secret (client_secret_basic), allowed to introspect (RFC 7662) and revoke (RFC 7009) tokens issued to other clients`,
@@ -84,6 +85,6 @@ export function createOAuth2Connector(
     apply: async (action, grant, context) => handlerFor(action).apply(deps, action, grant, context.signal),
     verify: async (action, context) => handlerFor(action).verify(deps, action, context.signal),
     revert: async (action, plan, context) => handlerFor(action).revert(deps, action, plan, context.signal),
-    describeCredentials: () => credentialRequirements(parsedSettings.clientId, deps.admin !== undefined),
+    describeCredentials: () => describeOAuth2Credentials(parsedSettings.clientId, deps.admin !== undefined),
   };
 }

@@ -14,6 +14,11 @@ const HANDLERS: Partial<Record<ActionKind, ScimActionHandler>> = {
 
 const SUPPORTED_KINDS: readonly ActionKind[] = ["disable_account", "remove_entitlement"];
 
+/** Least privileges of the connector's bearer token; needs no secret, so the settings page can show it. */
+export function describeScimCredentials(): CredentialRequirement[] {
+  return CREDENTIAL_REQUIREMENTS.map((requirement) => ({ ...requirement }));
+}
+
 const CREDENTIAL_REQUIREMENTS: CredentialRequirement[] = [
   {
     privilege: "Read Users: GET /Users/{id}",
@@ -62,6 +67,6 @@ export function createScimConnector(settings: z.input<typeof ZScimDomainSettings
     apply: async (action, grant, context) => handlerFor(action).apply(client, action, grant, context.signal),
     verify: async (action, context) => handlerFor(action).verify(client, action, context.signal),
     revert: async (action, plan, context) => handlerFor(action).revert(client, action, plan, context.signal),
-    describeCredentials: () => CREDENTIAL_REQUIREMENTS.map((requirement) => ({ ...requirement })),
+    describeCredentials: describeScimCredentials,
   };
 }

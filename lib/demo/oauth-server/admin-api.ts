@@ -147,7 +147,7 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       if (server) {
         token.resourceServer = new deps.provider.ResourceServer(server.identifier, {
           scope: server.scope,
-          audience: server.identifier,
+          audience: server.audience ?? server.identifier,
           accessTokenTTL: server.accessTokenTtlSeconds,
           accessTokenFormat: server.accessTokenFormat,
           ...(server.accessTokenFormat === "jwt" ? { jwt: { sign: { alg: "RS256" } } } : {}),

@@ -38,8 +38,10 @@ export type TDemoPerson = z.output<typeof ZDemoPerson>;
 
 export const ZDemoResourceServer = z
   .object({
-    /** The resource indicator (RFC 8707) clients send, which also becomes the token audience. */
+    /** The resource indicator (RFC 8707) clients send; also the token audience unless `audience` is set. */
     identifier: ZAbsoluteUri,
+    /** The `aud` of issued tokens when it is not the identifier, such as an API audience that is not a URI. */
+    audience: z.string().min(1).max(2048).optional(),
     scope: ZScope,
     /** `jwt` issues self-contained access tokens signed with the server's JWKS; they cannot be revoked. */
     accessTokenFormat: z.enum(["opaque", "jwt"]),

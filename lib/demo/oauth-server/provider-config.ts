@@ -154,7 +154,7 @@ export function buildProviderConfiguration(input: ProviderConfigurationInput): C
           if (!server) throw new errors.InvalidTarget("the resource indicator names no resource server of this issuer");
           return {
             scope: server.scope,
-            audience: server.identifier,
+            audience: server.audience ?? server.identifier,
             accessTokenTTL: server.accessTokenTtlSeconds,
             accessTokenFormat: server.accessTokenFormat,
             ...(server.accessTokenFormat === "jwt" ? { jwt: { sign: { alg: "RS256" } } } : {}),

@@ -1,13 +1,10 @@
-import { z } from "zod";
 import { ValidationFailed } from "@/lib/errors";
 import { listActions, ZListActionsQuery } from "@/lib/actions/list-actions";
 import { proposeAction } from "@/lib/actions/propose-action";
-import { ZProposeActionBody } from "@/lib/actions/schemas";
+import { ZIdempotencyKey, ZProposeActionBody } from "@/lib/actions/schemas";
 import { apiRoute, json } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
-
-const ZIdempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
 export const POST = apiRoute({ auth: "workload", body: ZProposeActionBody, rateLimit: "proposals" }, async ({ request, context, body }) => {
   const header = request.headers.get("idempotency-key");
