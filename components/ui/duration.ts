@@ -1,26 +1,11 @@
-// Durations in the browser. lib/time/duration.ts is the server's parser, but it builds zod
-// schemas at import time, which would add zod to every page bundle; this file handles the
-// `P…DT…H…M…S` form that the API returns.
+// Durations in the browser, from the zod-free half of lib/time so pages do not bundle zod.
+import { formatIsoDuration, parseIsoDuration } from "@/lib/time/iso-duration";
 
-const ISO_DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
-
-/** Seconds of an ISO 8601 duration such as `PT15M`, or null when the text is not one. */
-export function isoDurationSeconds(text: string): number | null {
-  const match = ISO_DURATION.exec(text);
-  if (!match || text === "P" || text.endsWith("T")) return null;
-  const [, days, hours, minutes, seconds] = match;
-  return Number(days ?? 0) * 86_400 + Number(hours ?? 0) * 3_600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0);
-}
+/** Seconds of an ISO 8601 duration such as `PT15M`, or null when the text is not a positive one. */
+export const isoDurationSeconds = parseIsoDuration;
 
 /** ISO 8601 duration of a whole number of seconds (`900` → `PT15M`). */
-export function toIsoDuration(totalSeconds: number): string {
-  const days = Math.floor(totalSeconds / 86_400);
-  const hours = Math.floor((totalSeconds % 86_400) / 3_600);
-  const minutes = Math.floor((totalSeconds % 3_600) / 60);
-  const seconds = totalSeconds % 60;
-  const time = `${hours ? `${hours}H` : ""}${minutes ? `${minutes}M` : ""}${seconds ? `${seconds}S` : ""}`;
-  return `P${days ? `${days}D` : ""}${time ? `T${time}` : ""}` || "PT0S";
-}
+export const toIsoDuration = formatIsoDuration;
 
 /** Short English form of a duration: `15 min`, `1 h 30 min`, `7 d`. */
 export function describeSeconds(totalSeconds: number): string {

@@ -1,3 +1,4 @@
+import type { NormalisedAuditEvent } from "./input";
 import { hashCanonical, type Json } from "@/lib/util/canonical-json";
 import type { ActorType } from "@/lib/db/generated/client";
 
@@ -5,19 +6,8 @@ import type { ActorType } from "@/lib/db/generated/client";
 export const GENESIS_HASH = "0".repeat(64);
 
 /** The columns an audit event's hash covers; `id` and `createdAt` are not covered. */
-export interface HashedAuditFields {
-  chain: string;
+export interface HashedAuditFields extends NormalisedAuditEvent {
   sequence: number;
-  occurredAt: Date;
-  actorType: ActorType;
-  actorId: string;
-  eventType: string;
-  actionId: string | null;
-  incidentId: string | null;
-  domain: string | null;
-  correlationId: string | null;
-  source: string;
-  payload: Json;
   prevHash: string;
 }
 
