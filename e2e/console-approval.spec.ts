@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import pg from "pg";
 import { generateApiKey } from "@/lib/auth/api-key";
 import { hashPassword } from "@/lib/auth/password";
 import { appendAuditEvent } from "@/lib/audit/append";
 import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
+import { expectNoSeriousAxeViolations } from "./support/axe";
+import { e2eDatabaseUrl } from "./support/database";
+import { createPostgresRunDomain } from "./support/postgres-domain";
+import { proposeThroughApi } from "./support/propose";
+import { fillSignIn } from "./support/sign-in";
 
 // Journeys through the console against the server Playwright starts (playwright.config.ts),
 // on its own embedded PostgreSQL. Data is seeded with Prisma on that database and through
@@ -23,8 +23,8 @@ const SIGN_IN_FAILED = "Email or password is incorrect, or the account is locked
 
 interface Seeded {
   prisma: PrismaClient;
-  /** Folder of the connector's credential file, removed after the run. */
-  credentialFolder: string;
+  /** Removes the folder of the connector's credential file after the run. */
+  removeCredential(): void;
   api: APIRequestContext;
   apiKey: string;
   domain: string;
@@ -38,96 +38,10 @@ interface Seeded {
 
 let seeded: Seeded;
 
-/** URL of a database on the e2e server's embedded PostgreSQL, from the files start-up keeps in its data dir. */
-function e2eDatabaseUrl(database = "cordon"): string {
-  const dataDir = process.env.CORDON_E2E_DATA_DIR;
-  if (!dataDir) throw new Error("CORDON_E2E_DATA_DIR is not set; run these tests through `npx playwright test`");
-  const password = fs.readFileSync(path.join(dataDir, "db-password"), "utf8").trim();
-  const { port } = JSON.parse(fs.readFileSync(path.join(dataDir, "db.json"), "utf8")) as { port: number };
-  return `postgresql://cordon:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-}
-
-interface RunDomain {
-  settings: { host: string; port: number; database: string; user: string; sslmode: "disable" };
-  credentialFile: string;
-  /** OID of each service role by its short name, the identity the connector expects. */
-  roles: Record<"approve" | "reject" | "flagged" | "live", { name: string; oid: string }>;
-  group: string;
-}
-
-/**
- * Creates this run's PostgreSQL domain on the embedded server: a database, four login roles,
- * a group role one of them belongs to, and a connector role with CREATEROLE and ADMIN OPTION
- * on those roles only. Its password goes to a 0600 file that the domain's credentialRef names.
- * The roles are left in place afterwards, because the data dir is a throwaway temp folder.
- */
-async function createRunDomain(): Promise<RunDomain> {
-  const q = (name: string) => pg.escapeIdentifier(name);
-  const prefix = `e2e_${RUN}`;
-  const database = `${prefix}_domain`;
-  const connector = `${prefix}_connector`;
-  const group = `${prefix}_writers`;
-  const names = { approve: `${prefix}_deploy`, reject: `${prefix}_ci_bot`, flagged: `${prefix}_admin`, live: `${prefix}_live` };
-  const password = randomBytes(24).toString("base64url");
-
-  const admin = new pg.Client({ connectionString: e2eDatabaseUrl() });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${q(database)}`);
-    await admin.query(`CREATE ROLE ${q(group)} NOLOGIN`);
-    for (const name of Object.values(names)) await admin.query(`CREATE ROLE ${q(name)} LOGIN`);
-    await admin.query(`CREATE ROLE ${q(connector)} LOGIN CREATEROLE PASSWORD ${admin.escapeLiteral(password)}`);
-    for (const managed of [...Object.values(names), group]) await admin.query(`GRANT ${q(managed)} TO ${q(connector)} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE`);
-    await admin.query(`GRANT pg_signal_backend TO ${q(connector)}`);
-    await admin.query(`GRANT CONNECT ON DATABASE ${q(database)} TO ${q(connector)}`);
-    // GRANTED BY the connector, because PostgreSQL 16+ lets a role revoke only the grants it made.
-    await admin.query(`GRANT ${q(group)} TO ${q(names.flagged)} GRANTED BY ${q(connector)}`);
-
-    const { rows } = await admin.query<{ rolname: string; oid: string }>("SELECT rolname, oid::text AS oid FROM pg_roles WHERE rolname = ANY($1)", [Object.values(names)]);
-    const oid = (name: string) => rows.find((row) => row.rolname === name)!.oid;
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "cordon-e2e-credential-"));
-    const credentialFile = path.join(folder, "connector-password");
-    fs.writeFileSync(credentialFile, password, { mode: 0o600 });
-
-    const url = new URL(e2eDatabaseUrl());
-    return {
-      settings: { host: "127.0.0.1", port: Number(url.port), database, user: connector, sslmode: "disable" },
-      credentialFile,
-      roles: {
-        approve: { name: names.approve, oid: oid(names.approve) },
-        reject: { name: names.reject, oid: oid(names.reject) },
-        flagged: { name: names.flagged, oid: oid(names.flagged) },
-        live: { name: names.live, oid: oid(names.live) },
-      },
-      group,
-    };
-  } finally {
-    await admin.end();
-  }
-}
-
-async function propose(api: APIRequestContext, apiKey: string, body: Record<string, unknown>): Promise<string> {
-  const response = await api.post("/api/v1/actions", { headers: { authorization: `Bearer ${apiKey}` }, data: body });
-  expect(response.status(), await response.text()).toBe(201);
-  return ((await response.json()) as { id: string }).id;
-}
-
-async function fillSignIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
-
 async function signIn(page: Page, email: string): Promise<void> {
   await page.goto("/sign-in");
-  await fillSignIn(page, email);
+  await fillSignIn(page, email, PASSWORD);
   await expect(page.getByRole("heading", { name: "Approval queue" })).toBeVisible();
-}
-
-async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
 }
 
 test.describe.configure({ mode: "serial" });
@@ -141,7 +55,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   await prisma.user.create({ data: { email: people.analyst, displayName: `Sam Analyst ${RUN}`, roles: ["analyst"], passwordHash } });
   await prisma.user.create({ data: { email: people.owner, displayName: `Olu Owner ${RUN}`, roles: ["approver"], passwordHash } });
 
-  const runDomain = await createRunDomain();
+  const runDomain = await createPostgresRunDomain(`e2e_${RUN}`, { approve: "deploy", reject: "ci_bot", flagged: "admin", live: "live" }, ["flagged"]);
   const domain = `e2e-pg-${RUN}`;
   await prisma.domain.create({ data: { name: domain, kind: "postgresql", settings: runDomain.settings, credentialRef: `file:${runDomain.credentialFile}` } });
   const client = await prisma.workloadClient.create({
@@ -173,15 +87,15 @@ test.beforeAll(async ({ playwright }, testInfo) => {
 
   const base = { parameters: {}, incidentId, justification: "The token appeared in a public log at 09:12 UTC." };
   const actions = {
-    approve: await propose(api, key.token, {
+    approve: await proposeThroughApi(api, key.token, {
       ...base,
       kind: "disable_account",
       target: { domain, identity: runDomain.roles.approve.oid, displayName: `svc_deploy_${RUN}` },
       evidence: [{ title: "Log line", detail: "<script>alert(1)</script> token=…", url: "https://ci.example.com/builds/7#L12" }],
     }),
-    reject: await propose(api, key.token, { ...base, kind: "rotate_credential", target: { domain, identity: runDomain.roles.reject.oid, displayName: `ci_bot_${RUN}` } }),
+    reject: await proposeThroughApi(api, key.token, { ...base, kind: "rotate_credential", target: { domain, identity: runDomain.roles.reject.oid, displayName: `ci_bot_${RUN}` } }),
     // The first letter is Cyrillic U+0430, which looks like the Latin "a".
-    flagged: await propose(api, key.token, {
+    flagged: await proposeThroughApi(api, key.token, {
       ...base,
       kind: "remove_entitlement",
       parameters: { entitlement: runDomain.group },
@@ -189,13 +103,13 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     }),
   };
 
-  seeded = { prisma, credentialFolder: path.dirname(runDomain.credentialFile), api, apiKey: key.token, domain, liveRole: runDomain.roles.live.oid, incidentId, people, approverId: approver.id, actions };
+  seeded = { prisma, removeCredential: runDomain.removeCredential, api, apiKey: key.token, domain, liveRole: runDomain.roles.live.oid, incidentId, people, approverId: approver.id, actions };
 });
 
 test.afterAll(async () => {
   await seeded?.api.dispose();
   await seeded?.prisma.$disconnect();
-  if (seeded) fs.rmSync(seeded.credentialFolder, { recursive: true, force: true });
+  seeded?.removeCredential();
 });
 
 test("sign-in with a wrong password shows the generic message", async ({ page }) => {
@@ -257,7 +171,7 @@ test("approver approves an action for 15 minutes", async ({ page }) => {
   });
 
   await test.step("a new proposal appears without a reload", async () => {
-    await propose(seeded.api, seeded.apiKey, {
+    await proposeThroughApi(seeded.api, seeded.apiKey, {
       parameters: {},
       incidentId: seeded.incidentId,
       justification: "Second token in the same log.",
@@ -327,7 +241,7 @@ test("approver rejects an action with a reason", async ({ page }) => {
   await test.step("a link to the action leads through sign-in back to it", async () => {
     await page.goto(`/actions/${seeded.actions.reject}`);
     await expect(page).toHaveURL(/\/sign-in\?callbackUrl=/);
-    await fillSignIn(page, seeded.people.approver);
+    await fillSignIn(page, seeded.people.approver, PASSWORD);
     await expect(page).toHaveURL(new RegExp(`/actions/${seeded.actions.reject}$`));
     await expect(page.getByRole("heading", { level: 1 })).toContainText(`Rotate credential: ci_bot_${RUN}`);
   });

@@ -1,15 +1,16 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { proposeAction } from "@/lib/actions/propose-action";
 import { recordApproval } from "@/lib/actions/record-approval";
-import { ZApprovalBody, ZProposeActionBody, type ProposeActionInput } from "@/lib/actions/schemas";
+import { ZApprovalBody } from "@/lib/actions/schemas";
 import { hashPassword } from "@/lib/auth/password";
-import { createPrismaClient, type PrismaClient, type User, type WorkloadClient } from "@/lib/db/client";
+import { createPrismaClient, type PrismaClient, type User } from "@/lib/db/client";
 import { systemClock } from "@/lib/time/clock";
-import { person, serviceContext, workload } from "@/tests/support/factories";
+import { person, serviceContext } from "@/tests/support/factories";
+import { expectNoSeriousAxeViolations } from "./support/axe";
+import { e2eDatabaseUrl } from "./support/database";
+import { proposeInProcess } from "./support/propose";
+import { signIn } from "./support/sign-in";
 
 // The history page and its exports against the server Playwright starts, on its own embedded
 // PostgreSQL. Actions are proposed in process with the lifecycle verbs on that database, with
@@ -27,34 +28,6 @@ interface Seeded {
 }
 
 let seeded: Seeded;
-
-/** URL of the e2e server's embedded database, from the files start-up keeps in its data dir. */
-function e2eDatabaseUrl(): string {
-  const dataDir = process.env.CORDON_E2E_DATA_DIR;
-  if (!dataDir) throw new Error("CORDON_E2E_DATA_DIR is not set; run these tests through `npx playwright test`");
-  const password = fs.readFileSync(path.join(dataDir, "db-password"), "utf8").trim();
-  const { port } = JSON.parse(fs.readFileSync(path.join(dataDir, "db.json"), "utf8")) as { port: number };
-  return `postgresql://cordon:${encodeURIComponent(password)}@127.0.0.1:${port}/cordon`;
-}
-
-async function signIn(page: Page, email: string, target: string): Promise<void> {
-  await page.goto(`/sign-in?callbackUrl=${encodeURIComponent(target)}`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(new RegExp(`${target.replace("?", "\\?")}$`));
-}
-
-async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
-}
-
-async function propose(prisma: PrismaClient, client: WorkloadClient, body: ProposeActionInput): Promise<string> {
-  const context = await serviceContext(prisma, workload(client), { clock: systemClock });
-  return (await proposeAction(context, ZProposeActionBody.parse(body))).action.id;
-}
 
 /** Rows of the history table that belong to this run. */
 function rows(page: Page) {
@@ -77,10 +50,10 @@ test.beforeAll(async () => {
   const incident = await prisma.incident.create({ data: { externalId: `INC-H-${RUN}`, title: `Token leak ${RUN}`, severity: "high", summary: "A token was pasted publicly." } });
 
   const base = { incidentId: incident.id, parameters: {}, justification: `Seen on a paste site (${RUN}).` };
-  const alpha = await propose(prisma, client, { ...base, kind: "disable_account", target: { domain, identity: `oid-a-${RUN}`, displayName: `svc_alpha_${RUN}` } });
-  const beta = await propose(prisma, client, { ...base, kind: "revoke_token", target: { domain, identity: `oid-b-${RUN}`, displayName: `svc_beta_${RUN}` } });
-  const formula = await propose(prisma, client, { ...base, kind: "rotate_credential", target: { domain, identity: `oid-f-${RUN}`, displayName: `=HYPERLINK("https://example.com","${RUN}")` } });
-  const rejected = await propose(prisma, client, { ...base, kind: "disable_account", target: { domain, identity: `oid-r-${RUN}`, displayName: `svc_gamma_${RUN}` } });
+  const alpha = await proposeInProcess(prisma, client, { ...base, kind: "disable_account", target: { domain, identity: `oid-a-${RUN}`, displayName: `svc_alpha_${RUN}` } });
+  const beta = await proposeInProcess(prisma, client, { ...base, kind: "revoke_token", target: { domain, identity: `oid-b-${RUN}`, displayName: `svc_beta_${RUN}` } });
+  const formula = await proposeInProcess(prisma, client, { ...base, kind: "rotate_credential", target: { domain, identity: `oid-f-${RUN}`, displayName: `=HYPERLINK("https://example.com","${RUN}")` } });
+  const rejected = await proposeInProcess(prisma, client, { ...base, kind: "disable_account", target: { domain, identity: `oid-r-${RUN}`, displayName: `svc_gamma_${RUN}` } });
   await recordApproval(await serviceContext(prisma, person(approver), { clock: systemClock }), rejected, ZApprovalBody.parse({ decision: "reject", reason: "false positive" }));
 
   seeded = { prisma, domain, analyst, approver, actions: { alpha, beta, formula, rejected } };
@@ -92,7 +65,7 @@ test.afterAll(async () => {
 
 test("analyst filters the history and downloads CSV", async ({ page }) => {
   await test.step("sign in and open the history of this run's domain", async () => {
-    await signIn(page, seeded.analyst.email, `/history?domain=${seeded.domain}`);
+    await signIn(page, seeded.analyst.email, PASSWORD, `/history?domain=${seeded.domain}`);
     await expect(page.getByRole("heading", { name: "History", level: 1 })).toBeVisible();
     await expect(rows(page)).toHaveCount(4);
     await expect(page.getByLabel("Domain")).toHaveValue(seeded.domain);
@@ -161,7 +134,7 @@ test("analyst filters the history and downloads CSV", async ({ page }) => {
 
 test("approver sees the history but cannot export", async ({ page }) => {
   await test.step("sign in and open the history", async () => {
-    await signIn(page, seeded.approver.email, `/history?domain=${seeded.domain}`);
+    await signIn(page, seeded.approver.email, PASSWORD, `/history?domain=${seeded.domain}`);
     await expect(rows(page)).toHaveCount(4);
     await expect(page.getByRole("link", { name: "Download CSV" })).toHaveCount(0);
   });

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { generateApiKey } from "@/lib/auth/api-key";
 import { hashPassword } from "@/lib/auth/password";
 import { createPrismaClient, type PrismaClient, type User, type WorkloadClient } from "@/lib/db/client";
+import { expectNoSeriousAxeViolations } from "./support/axe";
+import { e2eDatabaseUrl } from "./support/database";
+import { signIn } from "./support/sign-in";
 
 // The settings page against the server Playwright starts: what an administrator sees, the
 // Disable button and its audit event, and the 403 page for everyone else. Data is seeded with
@@ -27,28 +27,6 @@ interface Seeded {
 }
 
 let seeded: Seeded;
-
-function e2eDatabaseUrl(): string {
-  const dataDir = process.env.CORDON_E2E_DATA_DIR;
-  if (!dataDir) throw new Error("CORDON_E2E_DATA_DIR is not set; run these tests through `npx playwright test`");
-  const password = fs.readFileSync(path.join(dataDir, "db-password"), "utf8").trim();
-  const { port } = JSON.parse(fs.readFileSync(path.join(dataDir, "db.json"), "utf8")) as { port: number };
-  return `postgresql://cordon:${encodeURIComponent(password)}@127.0.0.1:${port}/cordon`;
-}
-
-async function signIn(page: Page, email: string, target: string): Promise<void> {
-  await page.goto(`/sign-in?callbackUrl=${encodeURIComponent(target)}`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(new RegExp(`${target}$`));
-}
-
-async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
-}
 
 test.describe.configure({ mode: "serial" });
 
@@ -91,7 +69,7 @@ test("admin reviews the settings and disables a client", async ({ page }) => {
   const clientRow = () => page.getByRole("row").filter({ hasText: seeded.keyClient.name });
 
   await test.step("sign in and open the settings", async () => {
-    await signIn(page, seeded.admin.email, "/settings");
+    await signIn(page, seeded.admin.email, PASSWORD, "/settings");
     await expect(page.getByRole("heading", { name: "Settings", level: 1 })).toBeVisible();
     for (const title of ["Identity domains", "Automation clients", "People and roles", "Active policies"]) {
       await expect(page.getByRole("heading", { name: title, level: 2 })).toBeVisible();
@@ -146,7 +124,7 @@ test("admin reviews the settings and disables a client", async ({ page }) => {
 });
 
 test("analyst gets the 403 page", async ({ page }) => {
-  await signIn(page, seeded.analyst.email, "/settings");
+  await signIn(page, seeded.analyst.email, PASSWORD, "/settings");
   await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
   await expect(page.getByText("403 Forbidden")).toBeVisible();
   await expect(page.getByRole("heading", { name: "Automation clients" })).toHaveCount(0);

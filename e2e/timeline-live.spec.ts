@@ -1,15 +1,12 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { proposeAction } from "@/lib/actions/propose-action";
-import { ZProposeActionBody, type ProposeActionInput } from "@/lib/actions/schemas";
 import { generateApiKey } from "@/lib/auth/api-key";
 import { hashPassword } from "@/lib/auth/password";
 import { createPrismaClient, type PrismaClient, type User, type WorkloadClient } from "@/lib/db/client";
-import { systemClock } from "@/lib/time/clock";
-import { serviceContext, workload } from "@/tests/support/factories";
+import { expectNoSeriousAxeViolations } from "./support/axe";
+import { e2eDatabaseUrl } from "./support/database";
+import { proposeInProcess } from "./support/propose";
+import { signIn } from "./support/sign-in";
 
 // The incident timeline against the server Playwright starts: Cordon's own events from real
 // proposals, a domain event sent through the ingestion API, the chain status, filters and
@@ -30,33 +27,6 @@ interface Seeded {
 }
 
 let seeded: Seeded;
-
-function e2eDatabaseUrl(): string {
-  const dataDir = process.env.CORDON_E2E_DATA_DIR;
-  if (!dataDir) throw new Error("CORDON_E2E_DATA_DIR is not set; run these tests through `npx playwright test`");
-  const password = fs.readFileSync(path.join(dataDir, "db-password"), "utf8").trim();
-  const { port } = JSON.parse(fs.readFileSync(path.join(dataDir, "db.json"), "utf8")) as { port: number };
-  return `postgresql://cordon:${encodeURIComponent(password)}@127.0.0.1:${port}/cordon`;
-}
-
-async function signIn(page: Page, email: string, target: string): Promise<void> {
-  await page.goto(`/sign-in?callbackUrl=${encodeURIComponent(target)}`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(new RegExp(`${target}$`));
-}
-
-async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
-}
-
-async function propose(prisma: PrismaClient, client: WorkloadClient, body: ProposeActionInput): Promise<string> {
-  const context = await serviceContext(prisma, workload(client), { clock: systemClock });
-  return (await proposeAction(context, ZProposeActionBody.parse(body))).action.id;
-}
 
 /** Builds an OCSF 1.1.0 Account Change event (class 3001, activity 5 Disable) with the action id as its correlation uid. */
 function disableEvent(actionId: string, user: string) {
@@ -112,7 +82,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     },
   });
 
-  const actionId = await propose(prisma, client, {
+  const actionId = await proposeInProcess(prisma, client, {
     kind: "disable_account",
     incidentId: incident.id,
     parameters: {},
@@ -136,7 +106,7 @@ test.afterAll(async () => {
 
 test("approver follows the incident timeline", async ({ page }) => {
   await test.step("sign in and open the incident", async () => {
-    await signIn(page, seeded.approver.email, `/incidents/${seeded.incidentId}`);
+    await signIn(page, seeded.approver.email, PASSWORD, `/incidents/${seeded.incidentId}`);
     await expect(page.getByRole("heading", { name: `Compromised directory admin ${RUN}`, level: 1 })).toBeVisible();
     await expect(page.getByText("Critical severity")).toBeVisible();
     await expect(page.getByText(`INC-T-${RUN}`)).toBeVisible();
@@ -177,7 +147,7 @@ test("approver follows the incident timeline", async ({ page }) => {
   });
 
   await test.step("a new proposal appears without a reload", async () => {
-    await propose(seeded.prisma, seeded.client, {
+    await proposeInProcess(seeded.prisma, seeded.client, {
       kind: "remove_entitlement",
       incidentId: seeded.incidentId,
       parameters: { entitlement: "directory-admins" },
@@ -204,7 +174,7 @@ test("approver follows the incident timeline", async ({ page }) => {
 });
 
 test("an unknown incident is not found", async ({ page }) => {
-  await signIn(page, seeded.approver.email, "/history");
+  await signIn(page, seeded.approver.email, PASSWORD, "/history");
   const response = await page.goto("/incidents/00000000-0000-4000-8000-000000000000");
   expect(response?.status()).toBe(404);
 });

@@ -1,12 +1,18 @@
 import type { Config } from "@/lib/config";
 import { getPrisma } from "@/lib/db/client";
+import { demoOidcEnvironment } from "@/lib/demo/setup/demo-console-sign-in";
 import { isDemoEnabled } from "@/lib/demo/setup/demo-mode";
 import { markDemoRunning } from "@/lib/demo/setup/demo-status";
-import { startDemo } from "@/lib/demo/setup/start-demo";
 import type { Logger } from "@/lib/log/logger";
 import type { Database } from "./database";
 
 export interface DemoHandle {
+  /**
+   * CORDON_OIDC_* variables that point the console's sign-in at demo-oauth, or an empty object
+   * when the operator configured an issuer. Set them before Next.js prepares. They contain the
+   * client secret, so they are never logged.
+   */
+  oidcEnvironment: Record<string, string>;
   /**
    * Lets the demo automation report INC-2041 and propose its actions through Cordon's API,
    * unless the incident still has open proposals, then logs where the demo runs. It never
@@ -42,6 +48,8 @@ export async function startDemoIfEnabled(config: Config, database: Database, log
 
   let runtime;
   try {
+    // Loaded only when the demo runs: oidc-provider 9 warns on stderr at import time under Node 20.
+    const { startDemo } = await import("@/lib/demo/setup/start-demo");
     runtime = await startDemo({ config, adminUrl: database.url, db, logger });
   } catch (error) {
     log.error({ err: error }, "demo could not start; Cordon runs without it");
@@ -49,7 +57,11 @@ export async function startDemoIfEnabled(config: Config, database: Database, log
   }
   markDemoRunning(true);
 
+  const consoleSignIn = runtime.consoleSignIn;
+  if (consoleSignIn) log.info({ issuer: consoleSignIn.issuer, clientId: consoleSignIn.clientId }, "console sign-in through demo-oauth enabled");
+
   return {
+    oidcEnvironment: consoleSignIn ? (demoOidcEnvironment(consoleSignIn) as Record<string, string>) : {},
     async afterListen() {
       try {
         await runtime.proposeIfIdle(localApiUrl(config));

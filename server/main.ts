@@ -39,6 +39,9 @@ async function main(): Promise<void> {
   process.env.NEXTAUTH_SECRET ??= await readOrCreateSecretFile(config.dataDir, "session-secret");
   const demo = await startDemoIfEnabled(config, database, logger);
   if (demo) registerBackgroundService("demo", demo.stop);
+  // Without an operator's issuer the demo's identity provider signs people in. The console parses
+  // the CORDON_OIDC_* variables on first use, which comes after prepare().
+  Object.assign(process.env, demo?.oidcEnvironment);
 
   const app = next({ dev: false, dir, hostname: config.host, port: config.port });
   await app.prepare();

@@ -5,8 +5,9 @@ import { safeCallbackPath } from "@/lib/console/callback-url";
 import { demoAccounts } from "@/lib/console/demo-accounts";
 import { oidcProviderName } from "@/lib/console/sign-in-providers";
 import { getConfig } from "@/lib/config";
+import { oidcSignInScope } from "@/lib/auth/oidc-scope";
 import { DemoAccountList } from "./demo-account-list";
-import { SIGN_IN_FAILED } from "./messages";
+import { OIDC_SIGN_IN_FAILED, OIDC_SIGN_IN_MESSAGES, SIGN_IN_FAILED } from "./messages";
 import { SignInForm } from "./sign-in-form";
 
 export const dynamic = "force-dynamic";
@@ -20,14 +21,16 @@ function first(value: string | string[] | undefined): string | undefined {
 
 /**
  * Maps next-auth's `?error=<code>` to a message. Password failures get the one generic
- * message. Single sign-on failures (no mapped role, a refused consent) get another one
- * without detail, because the server logs the cause.
+ * message. Single sign-on rejections by Cordon (no mapped role, a disabled account) name the
+ * reason. Other single sign-on failures (a refused consent, an unreachable issuer) get one
+ * message without detail, because the server logs the cause.
  */
 function errorMessage(code: string | undefined): string | null {
   if (!code) return null;
   if (code === "CredentialsSignin") return SIGN_IN_FAILED;
   if (code === "SessionRequired") return "Sign in to continue.";
-  return "Single sign-on did not sign you in. Your account may have no Cordon role; ask an administrator.";
+  if (Object.hasOwn(OIDC_SIGN_IN_MESSAGES, code)) return OIDC_SIGN_IN_MESSAGES[code] ?? OIDC_SIGN_IN_FAILED;
+  return OIDC_SIGN_IN_FAILED;
 }
 
 export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
@@ -36,6 +39,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   if (await sessionActor()) redirect(callbackPath);
 
   const accounts = await demoAccounts();
+  const oidc = getConfig().oidc;
+  const oidcScope = oidc ? await oidcSignInScope(oidc) : null;
   return (
     <main id="main" className="mx-auto flex min-h-screen max-w-md flex-col justify-center gap-8 px-4 py-12">
       <div>
@@ -44,7 +49,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
         <p className="mt-1 text-slate-700">Approval console for delegated identity incident response.</p>
       </div>
       <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
-        <SignInForm callbackPath={callbackPath} oidcName={oidcProviderName()} initialError={errorMessage(first(params.error))} />
+        <SignInForm callbackPath={callbackPath} oidcName={oidcProviderName()} oidcScope={oidcScope} initialError={errorMessage(first(params.error))} />
       </div>
       {accounts.length > 0 ? <DemoAccountList accounts={accounts} /> : null}
     </main>

@@ -11,11 +11,13 @@ import { SIGN_IN_FAILED } from "./messages";
 interface Props {
   callbackPath: string;
   oidcName: string | null;
+  /** Scope of the OIDC authorization request, from the issuer's discovery document. */
+  oidcScope: string | null;
   initialError: string | null;
 }
 
 /** Email and password form, plus the single sign-on button when an OIDC issuer is configured. */
-export function SignInForm({ callbackPath, oidcName, initialError }: Props) {
+export function SignInForm({ callbackPath, oidcName, oidcScope, initialError }: Props) {
   const router = useRouter();
   const emailId = useId();
   const passwordId = useId();
@@ -66,7 +68,7 @@ export function SignInForm({ callbackPath, oidcName, initialError }: Props) {
       </form>
       {oidcName ? (
         <div className="flex flex-col gap-3 border-t border-slate-200 pt-6">
-          <Button onClick={() => void signIn("oidc", { callbackUrl: callbackPath })}>Sign in with {oidcName}</Button>
+          <Button onClick={() => void signIn("oidc", { callbackUrl: callbackPath }, oidcScope ? { scope: oidcScope } : undefined)}>Sign in with {oidcName}</Button>
         </div>
       ) : null}
     </div>

@@ -13,3 +13,8 @@ export function reviewUrl(id: string): string {
 export function approvalsUrl(id: string): string {
   return `/api/v1/actions/${encodeURIComponent(id)}/approvals`;
 }
+
+/** Route that hands a rotated credential once to an approver of the action. */
+export function credentialUrl(id: string): string {
+  return `/api/console/actions/${encodeURIComponent(id)}/secret`;
+}

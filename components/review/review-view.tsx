@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button";
 import { formatUtc } from "@/components/ui/format";
 import type { ConsolePerson } from "@/lib/console/person";
 import { ActionHeader } from "./action-header";
+import { CredentialPanel } from "./credential-panel";
 import { DecisionPanel } from "./decision-panel";
 import { ExecutionProgress } from "./execution-progress";
 import { IncidentPanel } from "./incident-panel";
@@ -68,6 +69,7 @@ export function ReviewView({ id, person }: { id: string; person: ConsolePerson }
         </div>
         <div className="flex flex-col gap-6 lg:col-span-2">
           <DecisionPanel review={review} person={person} />
+          <CredentialPanel review={review} person={person} />
           <ExecutionProgress review={review} />
           <PolicyPanel review={review} />
         </div>

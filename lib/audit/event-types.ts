@@ -35,6 +35,7 @@ export const AuditEventType = {
   personalAccessTokenCreated: "personal_access_token.created",
   personalAccessTokenRevoked: "personal_access_token.revoked",
   domainCreated: "domain.created",
+  credentialDelivered: "credential.delivered",
   domainEvent: "domain.event",
 } as const;
 

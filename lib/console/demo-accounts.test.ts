@@ -20,13 +20,13 @@ describe("demoAccounts", () => {
   test("returns the accounts the demo wrote", async () => {
     await fs.writeFile(path.join(dataDir, DEMO_ACCOUNTS_FILE), JSON.stringify([ACCOUNT, { ...ACCOUNT, email: "sam@demo.example", roles: ["analyst"], createdBy: "demo" }]));
 
-    const accounts = await demoAccounts(dataDir);
+    const accounts = await demoAccounts(dataDir, true);
 
     expect(accounts).toEqual([ACCOUNT, { ...ACCOUNT, email: "sam@demo.example", roles: ["analyst"] }]);
   });
 
   test("returns nothing without the file", async () => {
-    expect(await demoAccounts(dataDir)).toEqual([]);
+    expect(await demoAccounts(dataDir, true)).toEqual([]);
   });
 
   test.each([
@@ -37,18 +37,29 @@ describe("demoAccounts", () => {
   ])("returns nothing for %s", async (_case, text) => {
     await fs.writeFile(path.join(dataDir, DEMO_ACCOUNTS_FILE), text);
 
-    expect(await demoAccounts(dataDir)).toEqual([]);
+    expect(await demoAccounts(dataDir, true)).toEqual([]);
   });
 
   test("ignores a file over 64 KiB", async () => {
     await fs.writeFile(path.join(dataDir, DEMO_ACCOUNTS_FILE), `[${" ".repeat(70 * 1024)}]`);
 
-    expect(await demoAccounts(dataDir)).toEqual([]);
+    expect(await demoAccounts(dataDir, true)).toEqual([]);
   });
 
   test("ignores a folder in place of the file", async () => {
     await fs.mkdir(path.join(dataDir, DEMO_ACCOUNTS_FILE));
 
-    expect(await demoAccounts(dataDir)).toEqual([]);
+    expect(await demoAccounts(dataDir, true)).toEqual([]);
+  });
+});
+
+describe("demoAccounts outside demo mode", () => {
+  test("lists nothing when this process does not run the demo", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "cordon-demo-off-"));
+    await fs.writeFile(path.join(dir, "demo-accounts.json"), JSON.stringify([{ email: "a@example.com", password: "pw", roles: ["approver"], displayName: "A" }]));
+
+    expect(await demoAccounts(dir, false)).toEqual([]);
+    expect(await demoAccounts(dir, true)).toHaveLength(1);
+    await fs.rm(dir, { recursive: true, force: true });
   });
 });

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { getConfig } from "@/lib/config";
+import { isDemoRunning } from "@/lib/demo/setup/demo-status";
 import { logger } from "@/lib/log/logger";
 
 const log = logger.child({ component: "console" });
@@ -24,11 +25,15 @@ export const DEMO_ACCOUNTS_FILE = "demo-accounts.json";
 
 /**
  * Reads the demo accounts that the demo setup writes to `<dataDir>/demo-accounts.json`, so
- * the sign-in page can list them. Returns an empty list when the file is absent (no demo),
+ * the sign-in page can list them. Returns an empty list when this process does not run the
+ * demo, or when the file is absent,
  * too large or malformed. The passwords are shown on purpose: they belong to throwaway demo
  * accounts, and only the demo setup writes this file.
  */
-export async function demoAccounts(dataDir: string = getConfig().dataDir): Promise<DemoAccount[]> {
+export async function demoAccounts(dataDir: string = getConfig().dataDir, demoRunning: boolean = isDemoRunning()): Promise<DemoAccount[]> {
+  // A data dir keeps the file after the demo is switched off; the passwords are listed only
+  // while this process runs the demo.
+  if (!demoRunning) return [];
   const file = path.join(dataDir, DEMO_ACCOUNTS_FILE);
   let text: string;
   try {

@@ -20,6 +20,10 @@ export const DEMO_SECRET_FILES = {
   postgresConnectorPassword: "postgres-connector-password",
   /** Login password of the demo service role ci_deployer, so a person can watch disable_account stop its logins. */
   ciDeployerPassword: "postgres-ci_deployer-password",
+  /** Client secret of the console's OIDC client `cordon-console` at demo-oauth; written only when the demo signs people in. */
+  consoleClientSecret: "cordon-console-client-secret",
+  /** JSON list of the demo-oauth persons who have no Cordon account, with their passwords; written with the console client. */
+  ssoOnlyPeople: "sso-only-people.json",
 } as const;
 
 export type DemoSecretName = keyof typeof DEMO_SECRET_FILES;

@@ -18,6 +18,8 @@ export const DEMO_OAUTH_CLIENTS = {
   connector: "cordon-connector",
   /** The demo automation; its client_credentials tokens are JWTs for Cordon's API audience. */
   automation: "demo-soar",
+  /** Cordon's console, which signs people in through OpenID Connect when no other issuer is configured. */
+  console: "cordon-console",
 } as const;
 
 /** Name of the demo automation's workload client in Cordon; equal to its client id at demo-oauth. */

@@ -1,19 +1,9 @@
-import { type DemoPerson, type DemoResourceServer, type OAuthServer, startOAuthServer } from "@/lib/demo/oauth-server";
+import { type DemoClient, type DemoPerson, type DemoResourceServer, type OAuthServer, startOAuthServer } from "@/lib/demo/oauth-server";
 import type { Logger } from "@/lib/log/logger";
-import type { PersonRole } from "@/lib/policy/types";
+import { DEMO_CONSOLE_SCOPE, DEMO_ROLE_GROUPS, SSO_ONLY_PEOPLE, type SsoOnlyPersonSpec } from "./demo-console-sign-in";
 import type { DemoAccount } from "./demo-accounts-file";
 import { generateSecret } from "./demo-files";
 import { DEMO_OAUTH_CLIENTS } from "./demo-names";
-
-/**
- * Groups that the demo persons carry in their `groups` claim, named as in the default
- * CORDON_OIDC_ROLE_MAP, so an OIDC sign-in through demo-oauth maps to the same Cordon roles.
- */
-export const DEMO_ROLE_GROUPS: Record<PersonRole, string> = {
-  approver: "cordon-approvers",
-  analyst: "cordon-analysts",
-  admin: "cordon-admins",
-};
 
 /** Scope of Cordon's API at demo-oauth; Cordon itself checks only the audience. */
 export const DEMO_API_SCOPE = "cordon:actions";
@@ -54,30 +44,74 @@ export function demoApiResource(apiAudience: string): DemoApiResource {
   return { identifier: FALLBACK_API_RESOURCE, audience: apiAudience };
 }
 
+/** A demo-oauth person without a Cordon account, with this start's password. */
+export interface SsoOnlyPerson extends SsoOnlyPersonSpec {
+  password: string;
+}
+
+/** The console's OIDC client at demo-oauth, registered when the demo signs people in to the console. */
+export interface DemoConsoleClient {
+  redirectUri: string;
+  clientSecret: string;
+  /** Persons who can sign in at demo-oauth but have no Cordon account. */
+  ssoOnlyPeople: SsoOnlyPerson[];
+}
+
 export interface DemoOAuth {
   server: OAuthServer;
   apiResource: DemoApiResource;
   /** Secrets generated for this start; they live only in memory and in the demo-secrets files. */
   secrets: { connectorClientSecret: string; adminToken: string; automationClientSecret: string };
+  /** Null when the console signs people in through another issuer. */
+  consoleClient: DemoConsoleClient | null;
 }
 
-function demoPersons(accounts: readonly DemoAccount[]): DemoPerson[] {
-  return accounts.map((account) => ({
+export interface StartDemoOAuthOptions {
+  accounts: readonly DemoAccount[];
+  apiAudience: string;
+  /** Registers the console's OIDC client with this redirect URI; omitted when another issuer is configured. */
+  consoleRedirectUri?: string;
+  logger: Logger;
+}
+
+/** The demo accounts, with their local passwords and a group per role, plus the SSO-only people. */
+function demoPersons(accounts: readonly DemoAccount[], ssoOnlyPeople: readonly SsoOnlyPerson[]): DemoPerson[] {
+  const people: DemoPerson[] = accounts.map((account) => ({
     email: account.email,
     password: account.password,
     name: account.displayName,
     groups: account.roles.map((role) => DEMO_ROLE_GROUPS[role]),
   }));
+  for (const person of ssoOnlyPeople) people.push({ email: person.email, password: person.password, name: person.displayName, groups: person.groups });
+  return people;
+}
+
+function consoleClientFor(redirectUri: string | undefined): DemoConsoleClient | null {
+  if (redirectUri === undefined) return null;
+  return { redirectUri, clientSecret: generateSecret(), ssoOnlyPeople: SSO_ONLY_PEOPLE.map((spec) => ({ ...spec, groups: [...spec.groups], password: generateSecret() })) };
+}
+
+/** Cordon's console as a confidential client: authorization code with PKCE, which demo-oauth requires of every client. */
+function consoleClientMetadata(client: DemoConsoleClient): DemoClient {
+  return {
+    clientId: DEMO_OAUTH_CLIENTS.console,
+    clientSecret: client.clientSecret,
+    clientName: "Cordon console",
+    grantTypes: ["authorization_code"],
+    redirectUris: [client.redirectUri],
+    scope: DEMO_CONSOLE_SCOPE,
+  };
 }
 
 /**
- * Starts the demo authorization server with three clients and the demo people as persons for
- * OIDC sign-in. The clients are ci-deployer, whose tokens leak in the demo incident, Cordon's
- * connector, which may introspect and revoke any client's tokens, and the demo automation, whose
- * client_credentials tokens are JWTs for Cordon's API. The secrets are new on every start,
- * because the server keeps its state in memory.
+ * Starts the demo authorization server with the demo people as persons for OIDC sign-in. Its
+ * clients are ci-deployer, whose tokens leak in the demo incident, Cordon's connector, which may
+ * introspect and revoke any client's tokens, and the demo automation, whose client_credentials
+ * tokens are JWTs for Cordon's API. With `consoleRedirectUri` it also registers Cordon's console.
+ * The secrets are new on every start, because the server keeps its state in memory.
  */
-export async function startDemoOAuth(options: { accounts: readonly DemoAccount[]; apiAudience: string; logger: Logger }): Promise<DemoOAuth> {
+export async function startDemoOAuth(options: StartDemoOAuthOptions): Promise<DemoOAuth> {
+  const consoleClient = consoleClientFor(options.consoleRedirectUri);
   const secrets = { connectorClientSecret: generateSecret(), adminToken: generateSecret(), automationClientSecret: generateSecret() };
   const apiResource = demoApiResource(options.apiAudience);
   // NOTE: `audience` is set only when Cordon's audience is not an absolute URI, and the demo
@@ -109,13 +143,14 @@ export async function startDemoOAuth(options: { accounts: readonly DemoAccount[]
         scope: DEMO_API_SCOPE,
         defaultResource: apiResource.identifier,
       },
+      ...(consoleClient ? [consoleClientMetadata(consoleClient)] : []),
     ],
-    persons: demoPersons(options.accounts),
+    persons: demoPersons(options.accounts, consoleClient?.ssoOnlyPeople ?? []),
     resourceServers: [resourceServer, DEPLOY_API],
     adminToken: secrets.adminToken,
     logger: options.logger,
   });
-  return { server, apiResource, secrets };
+  return { server, apiResource, secrets, consoleClient };
 }
 
 /**

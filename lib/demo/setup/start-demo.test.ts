@@ -5,6 +5,9 @@ import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { inject } from "vitest";
+import { decodeJwt } from "jose";
+import { parseRoleMap, rolesForGroups } from "@/lib/auth/oidc-roles";
+import { parseConfig } from "@/lib/config";
 import { verifyPassword } from "@/lib/auth/password";
 import { verifyWorkloadJwt } from "@/lib/auth/workload-jwt";
 import { connectorForDomain, clearConnectorCache } from "@/lib/connectors/registry";
@@ -12,8 +15,10 @@ import { resolveRoleIdentity, createPostgresConnector } from "@/lib/connectors/p
 import type { Domain } from "@/lib/db/client";
 import { withDatabase } from "@/lib/db/embedded";
 import { resolveCredential } from "@/lib/domains/credentials";
+import { signInWithAuthorizationCode } from "@/lib/demo/oauth-server/authorization-code-flow";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
 import { DEMO_PEOPLE } from "./demo-accounts-file";
+import { DEMO_CONSOLE_SCOPE, DEMO_SSO_NAME, SSO_ONLY_PEOPLE, demoOidcEnvironment, type DemoConsoleSignIn } from "./demo-console-sign-in";
 import { DEMO_SECRET_FILES, demoSecretPath, demoSecretsDir } from "./demo-files";
 import { DEMO_AUTOMATION_CLIENT, DEMO_DOMAINS, DEMO_OAUTH_CLIENTS } from "./demo-names";
 import { requestClientCredentialsToken } from "./soar-http";
@@ -22,6 +27,8 @@ import { DEMO_SCIM_USERS } from "./start-demo-scim";
 
 // An absolute URI, so demo-oauth can use it as the resource indicator itself.
 const AUDIENCE = "https://cordon.test/api";
+// Only the redirect URI is built from it; nothing listens there, and the code is read from the redirect.
+const PUBLIC_URL = "http://127.0.0.1:3999";
 const logger = pino({ level: "silent" });
 
 let db: TestDatabase;
@@ -29,8 +36,17 @@ let adminUrl: string;
 let dataDir: string;
 const runtimes: DemoRuntime[] = [];
 
-async function start(): Promise<DemoRuntime> {
-  const runtime = await startDemo({ config: { dataDir, apiAudience: AUDIENCE }, adminUrl, db: db.prisma, logger });
+const OPERATOR_OIDC = {
+  issuer: "https://login.example.com",
+  clientId: "cordon",
+  clientSecret: "operator-secret",
+  name: "Okta",
+  groupsClaim: "groups",
+  roleMap: "sec=approver",
+};
+
+async function start(oidc?: typeof OPERATOR_OIDC, dir = dataDir): Promise<DemoRuntime> {
+  const runtime = await startDemo({ config: { dataDir: dir, apiAudience: AUDIENCE, publicUrl: PUBLIC_URL, oidc }, adminUrl, db: db.prisma, logger });
   runtimes.push(runtime);
   return runtime;
 }
@@ -38,6 +54,13 @@ async function start(): Promise<DemoRuntime> {
 async function stopAll(): Promise<void> {
   await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
   await clearConnectorCache();
+}
+
+/** Signs a person in with the console's client at demo-oauth and returns the ID token's claims. */
+async function consoleIdTokenClaims(signIn: DemoConsoleSignIn, email: string, password: string): Promise<Record<string, unknown>> {
+  const tokens = await signInWithAuthorizationCode({ issuer: signIn.issuer, clientId: signIn.clientId, clientSecret: signIn.clientSecret, redirectUri: signIn.redirectUri, email, password, scope: DEMO_CONSOLE_SCOPE });
+  if (!tokens.idToken) throw new Error("the token response has no ID token");
+  return decodeJwt(tokens.idToken);
 }
 
 function modeOf(stats: { mode: number }): string {
@@ -168,6 +191,51 @@ describe("startDemo", () => {
     for (const name of names) expect(modeOf(await fs.stat(path.join(demoSecretsDir(dataDir), name)))).toBe("600");
   });
 
+  test("console sign-in settings point at demo-oauth", async () => {
+    const signIn = first.consoleSignIn!;
+    const env = demoOidcEnvironment(signIn);
+    const secret = (await fs.readFile(demoSecretPath(dataDir, "consoleClientSecret"), "utf8")).trim();
+
+    expect(signIn.issuer).toBe(first.oauth.server.issuer);
+    expect(signIn.redirectUri).toBe(`${PUBLIC_URL}/api/auth/callback/oidc`);
+    expect(env.CORDON_OIDC_CLIENT_SECRET).toBe(secret);
+    expect(parseConfig({ ...env }, dataDir).oidc).toEqual({
+      issuer: first.oauth.server.issuer,
+      clientId: DEMO_OAUTH_CLIENTS.console,
+      clientSecret: secret,
+      name: DEMO_SSO_NAME,
+      groupsClaim: "groups",
+      roleMap: "cordon-approvers=approver,cordon-analysts=analyst,cordon-admins=admin",
+    });
+  });
+
+  test("console client maps demo accounts to their roles", async () => {
+    const signIn = first.consoleSignIn!;
+    const roleMap = parseRoleMap(demoOidcEnvironment(signIn).CORDON_OIDC_ROLE_MAP!);
+
+    for (const account of first.accounts.accounts) {
+      const claims = await consoleIdTokenClaims(signIn, account.email, account.password);
+      expect(claims.email).toBe(account.email);
+      expect(claims.name).toBe(account.displayName);
+      expect(rolesForGroups(claims.groups, roleMap), account.email).toEqual([...account.roles].sort());
+    }
+  });
+
+  test("SSO-only people map to no role", async () => {
+    const signIn = first.consoleSignIn!;
+    const roleMap = parseRoleMap(demoOidcEnvironment(signIn).CORDON_OIDC_ROLE_MAP!);
+    const people = JSON.parse(await fs.readFile(demoSecretPath(dataDir, "ssoOnlyPeople"), "utf8")) as { email: string; password: string }[];
+
+    expect(people.map((person) => person.email)).toEqual(SSO_ONLY_PEOPLE.map((person) => person.email));
+    for (const person of people) {
+      const claims = await consoleIdTokenClaims(signIn, person.email, person.password);
+      expect(claims.email).toBe(person.email);
+      expect(rolesForGroups(claims.groups, roleMap)).toEqual([]);
+      expect(firstAccounts.includes(person.email)).toBe(false);
+      expect(await db.prisma.user.findUnique({ where: { email: person.email } })).toBeNull();
+    }
+  });
+
   test("ci_deployer logs in with its demo password", async () => {
     const password = (await fs.readFile(demoSecretPath(dataDir, "ciDeployerPassword"), "utf8")).trim();
     const { host, port, database } = first.postgres.settings;
@@ -208,6 +276,8 @@ describe("startDemo", () => {
       runtime.oauth.secrets.automationClientSecret,
       runtime.scim.bearerToken,
       runtime.postgres.connectorPassword,
+      runtime.consoleSignIn!.clientSecret,
+      ...runtime.oauth.consoleClient!.ssoOnlyPeople.map((person) => person.password),
       (await fs.readFile(demoSecretPath(dataDir, "ciDeployerPassword"), "utf8")).trim(),
       ...runtime.accounts.accounts.map((account) => account.password),
     ];
@@ -218,5 +288,20 @@ describe("startDemo", () => {
       const dump = rows.map((row) => row.row).join("\n");
       for (const secret of secrets) expect(dump.includes(secret), `a secret appears in ${table}`).toBe(false);
     }
+  });
+
+  test("operator's OIDC issuer leaves demo-oauth without the console client", async () => {
+    const previous = runtimes.at(-1)!;
+    const consoleSignIn = previous.consoleSignIn!;
+    const person = previous.accounts.accounts[0]!;
+    await stopAll();
+
+    const runtime = await start(OPERATOR_OIDC);
+    const names = await fs.readdir(demoSecretsDir(dataDir));
+
+    expect(runtime.consoleSignIn).toBeNull();
+    expect(names).not.toContain(DEMO_SECRET_FILES.consoleClientSecret);
+    expect(names).not.toContain(DEMO_SECRET_FILES.ssoOnlyPeople);
+    await expect(consoleIdTokenClaims({ ...consoleSignIn, issuer: runtime.oauth.server.issuer }, person.email, person.password)).rejects.toThrow(/expected a redirect/);
   });
 });

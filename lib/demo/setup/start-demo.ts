@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
 import type { Config } from "@/lib/config";
 import { createPostgresConnector, resolveRoleIdentity } from "@/lib/connectors/postgresql";
 import type { Domain, PrismaClient, WorkloadClient } from "@/lib/db/client";
@@ -6,6 +7,7 @@ import type { Logger } from "@/lib/log/logger";
 import { systemClock, type Clock } from "@/lib/time/clock";
 import type { AdminContext } from "@/lib/users/admin-context";
 import { DEMO_AUTOMATION_OWNER, type DemoAccounts, loadOrCreateDemoAccounts } from "./demo-accounts-file";
+import { consoleRedirectUri, type DemoConsoleSignIn } from "./demo-console-sign-in";
 import { demoCredentialRef, demoSecretPath, writePrivateFile } from "./demo-files";
 import { DEMO_DOMAINS, DEMO_INCIDENT_EXTERNAL_ID, DEMO_OAUTH_CLIENTS, DEMO_SETUP_ACTOR } from "./demo-names";
 import { ensureDemoPeople } from "./ensure-demo-people";
@@ -17,7 +19,8 @@ import { upsertDemoClient } from "./upsert-demo-client";
 import { upsertDemoDomain } from "./upsert-demo-domain";
 
 export interface StartDemoOptions {
-  config: Pick<Config, "dataDir" | "apiAudience">;
+  /** With `oidc` unset, demo-oauth also signs people in to the console at `publicUrl`. */
+  config: Pick<Config, "dataDir" | "apiAudience" | "publicUrl" | "oidc">;
   /** A superuser's URL on the PostgreSQL server that gets the demo database (the embedded `cordon` role). */
   adminUrl: string;
   db: PrismaClient;
@@ -32,6 +35,11 @@ export interface DemoRuntime {
   postgres: DemoPostgres;
   domains: Domain[];
   automationClient: WorkloadClient;
+  /**
+   * The console's OIDC client at demo-oauth, or null when the operator configured an issuer.
+   * Contains the client secret: pass it to demoOidcEnvironment and never log it.
+   */
+  consoleSignIn: DemoConsoleSignIn | null;
   /**
    * Runs the demo automation against Cordon's API at `apiUrl` unless INC-2041 already has a
    * proposal waiting for a decision. Returns null when it did not run.
@@ -49,7 +57,13 @@ interface DemoServers {
 
 async function startServers(options: StartDemoOptions, accounts: DemoAccounts): Promise<DemoServers> {
   const { config, logger } = options;
-  const oauth = await startDemoOAuth({ accounts: accounts.accounts, apiAudience: config.apiAudience, logger });
+  // An operator's own issuer keeps signing people in; the demo then registers no console client.
+  const oauth = await startDemoOAuth({
+    accounts: accounts.accounts,
+    apiAudience: config.apiAudience,
+    ...(config.oidc ? {} : { consoleRedirectUri: consoleRedirectUri(config.publicUrl) }),
+    logger,
+  });
   let scim: DemoScim | undefined;
   try {
     scim = await startDemoScim(logger);
@@ -70,6 +84,20 @@ async function writeSecrets(dataDir: string, servers: DemoServers): Promise<void
   await writePrivateFile(demoSecretPath(dataDir, "automationClientSecret"), `${oauth.secrets.automationClientSecret}\n`);
   await writePrivateFile(demoSecretPath(dataDir, "scimBearerToken"), `${scim.bearerToken}\n`);
   await writePrivateFile(demoSecretPath(dataDir, "postgresConnectorPassword"), `${postgres.connectorPassword}\n`);
+  if (oauth.consoleClient) {
+    await writePrivateFile(demoSecretPath(dataDir, "consoleClientSecret"), `${oauth.consoleClient.clientSecret}\n`);
+    const people = oauth.consoleClient.ssoOnlyPeople.map(({ email, password, displayName, groups }) => ({ email, password, displayName, groups }));
+    await writePrivateFile(demoSecretPath(dataDir, "ssoOnlyPeople"), `${JSON.stringify(people, null, 2)}\n`);
+  } else {
+    // Files of an earlier start would describe a client that demo-oauth no longer has.
+    await fs.rm(demoSecretPath(dataDir, "consoleClientSecret"), { force: true });
+    await fs.rm(demoSecretPath(dataDir, "ssoOnlyPeople"), { force: true });
+  }
+}
+
+function consoleSignInOf(oauth: DemoOAuth): DemoConsoleSignIn | null {
+  if (!oauth.consoleClient) return null;
+  return { issuer: oauth.server.issuer, clientId: DEMO_OAUTH_CLIENTS.console, clientSecret: oauth.consoleClient.clientSecret, redirectUri: oauth.consoleClient.redirectUri };
 }
 
 async function registerDomains(context: AdminContext, dataDir: string, servers: DemoServers): Promise<Domain[]> {
@@ -119,7 +147,9 @@ async function resolvePostgresTargets(postgres: DemoPostgres, logger: Logger) {
 
 /**
  * Starts the demo. It starts demo-oauth and demo-scim on free loopback ports, prepares the
- * demo-postgres database and writes the connector secrets to `<dataDir>/demo-secrets/`. It
+ * demo-postgres database and writes the connector secrets to `<dataDir>/demo-secrets/`. Unless
+ * an OIDC issuer is configured, demo-oauth also gets the console as a client, and
+ * `consoleSignIn` returns what the console needs to sign people in there. It
  * creates the demo people on first start. It registers the three demo domains and the demo
  * automation client, or points them at this start's ports. Call it after migrations and before
  * the web server serves requests, and call `proposeIfIdle` once the server listens.
@@ -187,6 +217,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoRuntime>
     ...servers,
     domains,
     automationClient,
+    consoleSignIn: consoleSignInOf(servers.oauth),
     proposeIfIdle,
     async stop() {
       aborter.abort();

@@ -1,0 +1,85 @@
+import { actorRef, type ServiceContext } from "@/lib/actions/context";
+import { AuditEventType } from "@/lib/audit/event-types";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
+import type { DeliveredSecret } from "@/lib/connectors/types";
+import type { Db, User } from "@/lib/db/client";
+import { Forbidden, NotFound } from "@/lib/errors";
+import { secretStore, type OneTimeSecretStore } from "./secret-delivery";
+
+/** Audit event type of a secret handed to an approver; its payload names the execution and the label, never the value. */
+export const CREDENTIAL_DELIVERED_EVENT = "credential.delivered";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// One message for a secret that was taken, has expired or never reached this process, so a
+// caller cannot probe which of them applies.
+const NOTHING_WAITING =
+  "no new credential is waiting for this action: it was already shown, its 10-minute pickup window passed, or another Cordon process ran the execution";
+
+/**
+ * Throws Forbidden unless `user` approved the action in its current round and still has the
+ * approver role. A drift starts a new round (one per `action.drifted` event, as recordApproval
+ * counts them), so an approval of a plan that was replaced does not count.
+ */
+async function assertApprovedBy(db: Db, actionId: string, user: User): Promise<void> {
+  if (!user.roles.includes("approver")) throw new Forbidden("only a person with the approver role can receive a rotated credential", { actionId });
+
+  const round = await db.auditEvent.count({ where: { actionId, eventType: AuditEventType.actionDrifted } });
+  const approval = await db.approval.findFirst({ where: { actionId, round, approverId: user.id, decision: "approve" }, select: { id: true } });
+  if (!approval) throw new Forbidden("only a person who approved this action can receive its rotated credential", { actionId });
+}
+
+/**
+ * Takes the secrets of all apply executions out of the store, newest first, and returns the
+ * newest one. Older secrets are passwords that a later rotation replaced, so they are
+ * discarded instead of being handed out by a second request.
+ */
+function takeNewest(store: OneTimeSecretStore, actionId: string, executionIds: readonly string[]): { executionId: string; secret: DeliveredSecret } | null {
+  let newest: { executionId: string; secret: DeliveredSecret } | null = null;
+  for (const executionId of executionIds) {
+    const secret = store.take(executionId, actionId);
+    if (secret && !newest) newest = { executionId, secret };
+  }
+  return newest;
+}
+
+/**
+ * Hands the secret that an apply of the action produced (a rotated password) to a person who
+ * approved the action, once, and records `credential.delivered` with the execution id and
+ * the secret's label. Only a console session qualifies, because a personal access token could
+ * be used by a script that stores the response.
+ * Throws Forbidden for anyone else and NotFound when no secret is waiting.
+ */
+export async function takeDeliveredSecret(context: ServiceContext, actionId: string, store: OneTimeSecretStore = secretStore()): Promise<DeliveredSecret> {
+  const { actor } = context;
+  if (actor.type !== "person" || actor.via !== "session") throw new Forbidden("a rotated credential is shown only to a person signed in to the console", { actionId });
+  if (!UUID.test(actionId)) throw new NotFound(`action ${actionId} not found`, { actionId });
+
+  const action = await context.db.action.findUnique({ where: { id: actionId }, select: { id: true, incidentId: true, domain: { select: { name: true } } } });
+  if (!action) throw new NotFound(`action ${actionId} not found`, { actionId });
+  await assertApprovedBy(context.db, action.id, actor.user);
+
+  // The secret leaves the store inside the transaction that records its delivery, so two
+  // concurrent requests cannot both record it. If the audit event cannot be written, the
+  // secret is not returned and is lost, so the credential has to be rotated again.
+  const delivered = await auditedTransaction(context.db, async (tx) => {
+    const executions = await tx.execution.findMany({ where: { actionId: action.id, operation: "apply" }, orderBy: { attempt: "desc" }, select: { id: true } });
+    const newest = takeNewest(store, action.id, executions.map((execution) => execution.id));
+    if (!newest) throw new NotFound(NOTHING_WAITING, { actionId });
+
+    await recordAudit(tx, {
+      occurredAt: context.clock.now(),
+      actor: actorRef(actor),
+      eventType: CREDENTIAL_DELIVERED_EVENT,
+      actionId: action.id,
+      incidentId: action.incidentId,
+      domain: action.domain.name,
+      correlationId: context.correlationId ?? context.requestId,
+      payload: { executionId: newest.executionId, label: newest.secret.label },
+    });
+    return newest;
+  });
+
+  context.logger.info({ actionId: action.id, executionId: delivered.executionId }, "rotated credential shown to an approver");
+  return delivered.secret;
+}
