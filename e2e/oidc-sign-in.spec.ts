@@ -72,7 +72,7 @@ test("approver signs in through Demo SSO", async ({ page }) => {
   const local = await prisma.user.findUniqueOrThrow({ where: { email: approver.email } });
 
   await test.step("give the local account another role and no linked identity", async () => {
-    // Roles the groups claim does not grant, so the check below sees the claim replace them.
+    // A role the groups claim does not grant, so the check below shows the claim replacing it.
     await prisma.user.update({ where: { id: local.id }, data: { roles: ["analyst"], oidcSubject: null } });
   });
 

@@ -32,6 +32,8 @@ export const AuditEventType = {
   workloadClientKeyRotated: "workload_client.key_rotated",
   userCreated: "user.created",
   userDisabled: "user.disabled",
+  userOidcLinked: "user.oidc_linked",
+  userRolesChanged: "user.roles_changed",
   personalAccessTokenCreated: "personal_access_token.created",
   personalAccessTokenRevoked: "personal_access_token.revoked",
   domainCreated: "domain.created",

@@ -1,9 +1,10 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { User } from "@/lib/db/client";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
 import { createUser, unique } from "@/tests/support/factories";
 import { hashPassword } from "./password";
-import { linkOidcUser, oidcSubjectOf, type OidcLinkSettings } from "./link-oidc-user";
+import { linkOidcUser, oidcSubjectOf, type OidcLinkResult, type OidcLinkSettings } from "./link-oidc-user";
 import { parseRoleMap } from "./oidc-roles";
 
 const logger = pino({ level: "silent" });
@@ -23,6 +24,12 @@ afterAll(async () => {
 
 function claimsFor(email: string, groups: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { sub: unique("sub"), email, email_verified: true, name: "Ada Lovelace", groups, ...extra };
+}
+
+/** Returns the signed-in person, failing the test with the rejection reason otherwise. */
+function userOf(result: OidcLinkResult): User {
+  if (!result.ok) throw new Error(`expected a signed-in person, got the rejection ${result.reason}`);
+  return result.user;
 }
 
 async function eventsFor(userId: string): Promise<string[]> {
@@ -55,7 +62,7 @@ describe("linkOidcUser", () => {
 
     const result = await linkOidcUser(db.prisma, claims, settings, NOW, logger);
 
-    expect(result.ok && result.user.id).toBe(local.id);
+    expect(userOf(result).id).toBe(local.id);
     const user = await db.prisma.user.findUniqueOrThrow({ where: { id: local.id } });
     expect(user.oidcSubject).toBe(oidcSubjectOf(ISSUER, String(claims.sub)));
     expect(user.roles).toEqual(["approver"]);
@@ -71,7 +78,7 @@ describe("linkOidcUser", () => {
 
     const second = await linkOidcUser(db.prisma, { ...claims, email: `${unique("renamed")}@example.com` }, settings, NOW, logger);
 
-    expect(first.ok && second.ok && second.user.id === first.user.id).toBe(true);
+    expect(userOf(second).id).toBe(userOf(first).id);
     expect((await db.prisma.user.findUniqueOrThrow({ where: { email } })).oidcSubject).toBe(oidcSubjectOf(ISSUER, String(claims.sub)));
   });
 
@@ -82,9 +89,9 @@ describe("linkOidcUser", () => {
 
     const second = await linkOidcUser(db.prisma, { ...claims, groups: ["soc"] }, settings, NOW, logger);
 
-    expect(first.ok && first.user.roles).toEqual(["admin", "approver"]);
-    expect(second.ok && second.user.roles).toEqual(["analyst"]);
-    expect(await eventsFor((second as { user: { id: string } }).user.id)).toEqual(["user.created", "user.roles_changed"]);
+    expect(userOf(first).roles).toEqual(["admin", "approver"]);
+    expect(userOf(second).roles).toEqual(["analyst"]);
+    expect(await eventsFor(userOf(second).id)).toEqual(["user.created", "user.roles_changed"]);
   });
 
   test("linkOidcUser leaves unchanged roles unaudited", async () => {
@@ -93,7 +100,7 @@ describe("linkOidcUser", () => {
 
     const again = await linkOidcUser(db.prisma, claims, settings, NOW, logger);
 
-    expect(await eventsFor((again as { user: { id: string } }).user.id)).toEqual(["user.created"]);
+    expect(await eventsFor(userOf(again).id)).toEqual(["user.created"]);
   });
 
   test("linkOidcUser rejects a disabled account found by email", async () => {
@@ -111,7 +118,7 @@ describe("linkOidcUser", () => {
   test("linkOidcUser rejects a disabled account found by subject", async () => {
     const claims = claimsFor(`${unique("disabled")}@example.com`, ["soc"]);
     const first = await linkOidcUser(db.prisma, claims, settings, NOW, logger);
-    await db.prisma.user.update({ where: { id: (first as { user: { id: string } }).user.id }, data: { disabled: true } });
+    await db.prisma.user.update({ where: { id: userOf(first).id }, data: { disabled: true } });
 
     expect(await linkOidcUser(db.prisma, claims, settings, NOW, logger)).toEqual({ ok: false, reason: "disabled" });
   });
@@ -179,8 +186,8 @@ describe("linkOidcUser", () => {
 
     const after = await linkOidcUser(db.prisma, claims, settings, NOW, logger);
 
-    expect(after.ok && before.ok && after.user.id === before.user.id).toBe(true);
-    expect(after.ok && after.user.oidcSubject).toBe(oidcSubjectOf(ISSUER, String(claims.sub)));
+    expect(userOf(after).id).toBe(userOf(before).id);
+    expect(userOf(after).oidcSubject).toBe(oidcSubjectOf(ISSUER, String(claims.sub)));
   });
 
   test("linkOidcUser creates one person for concurrent first sign-ins", async () => {
@@ -189,7 +196,7 @@ describe("linkOidcUser", () => {
 
     const results = await Promise.all([1, 2, 3].map(() => linkOidcUser(db.prisma, claims, settings, NOW, logger)));
 
-    expect(results.every((result) => result.ok)).toBe(true);
+    expect(results.map((result) => (result.ok ? "ok" : result.reason))).toEqual(["ok", "ok", "ok"]);
     expect(await db.prisma.user.count({ where: { email } })).toBe(1);
   });
 });

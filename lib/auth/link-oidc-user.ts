@@ -54,7 +54,7 @@ function readIdentity(claims: Record<string, unknown>, settings: OidcLinkSetting
   const sub = typeof claims.sub === "string" ? claims.sub : "";
   const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : "";
   if (!sub || !email || email.length > MAX_EMAIL_LENGTH || !email.includes("@")) return "missing_claims";
-  // Accounts are linked by email, so an address the issuer says it has not verified could take
+  // Accounts are linked by email, so an address that the issuer reports as unverified could take
   // over someone else's account. Issuers that omit the claim (Entra ID does) are trusted.
   if (claims.email_verified === false || claims.email_verified === "false") return "unverified_email";
 
@@ -93,8 +93,8 @@ async function linkOnce(db: PrismaClient, identity: Identity, settings: OidcLink
       return { ok: false, reason: "disabled" };
     }
     // Another subject at this issuer with the same email is another person (an address that was
-    // reassigned, for example), so taking over the account and its history is refused. A subject of
-    // another issuer is replaced: the issuer changed, as the demo's does on every start.
+    // reassigned, for example), so taking over the account and its history is rejected. A subject
+    // of another issuer is replaced, because the issuer changed, as the demo's does on every start.
     if (!bySubject && existing.oidcSubject !== null && existing.oidcSubject.startsWith(`${settings.issuer}|`)) {
       logger.warn({ userId: existing.id }, "OIDC sign-in rejected: the email belongs to an account linked to another subject of this issuer");
       return { ok: false, reason: "linked_to_other_subject" };

@@ -74,7 +74,7 @@ export interface StartDemoOAuthOptions {
   logger: Logger;
 }
 
-/** The demo accounts, with their local passwords and a group per role, plus the SSO-only people. */
+/** Returns the demo-oauth persons: the demo accounts with their local passwords and a group per role, then the SSO-only people. */
 function demoPersons(accounts: readonly DemoAccount[], ssoOnlyPeople: readonly SsoOnlyPerson[]): DemoPerson[] {
   const people: DemoPerson[] = accounts.map((account) => ({
     email: account.email,
