@@ -109,7 +109,7 @@ async function signIn(page: Page, account: DemoAccount): Promise<void> {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(account.email);
   await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/$/, { timeout: FIRST_RENDER_TIMEOUT_MS });
 }
 
