@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -148,18 +148,25 @@ async function choosePort(paths: EmbeddedPaths, requested: number | undefined): 
   return port;
 }
 
+/**
+ * Whether `pid` is alive and looks like PostgreSQL. Without /proc (macOS) a live process is
+ * assumed to be PostgreSQL, because removing the pid file of a running server would let a
+ * second one start on the same data.
+ */
 function processIsPostgres(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM" && readCommand(pid).includes("postgres");
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  return readCommand(pid).includes("postgres");
+  const command = readCommand(pid);
+  return command === "" || command.includes("postgres");
 }
 
+/** The command line of a process, from /proc on Linux; empty where /proc is absent. */
 function readCommand(pid: number): string {
   try {
-    return spawnSync("cat", [`/proc/${pid}/cmdline`], { encoding: "utf8" }).stdout ?? "";
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
   } catch {
     return "";
   }
