@@ -5,6 +5,7 @@ import { ConsoleNav, type NavItem } from "@/components/ui/console-nav";
 import { SignOutButton } from "@/components/ui/sign-out-button";
 import { toConsolePerson } from "@/lib/console/person";
 import { requirePerson } from "@/lib/console/require-person";
+import { isDemoRunning } from "@/lib/demo/setup/demo-status";
 
 export const dynamic = "force-dynamic";
 
@@ -40,6 +41,11 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </div>
         </div>
       </header>
+      {isDemoRunning() ? (
+        <p role="note" className="border-b border-amber-300 bg-amber-50 px-4 py-2 text-center text-sm text-amber-950">
+          Demo mode: the identity domains are demo servers on this machine, and the demo accounts are listed on the sign-in page. Set CORDON_DEMO=off for real use.
+        </p>
+      ) : null}
       <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none">
         {children}
       </main>
