@@ -95,7 +95,9 @@ async function linkOnce(db: PrismaClient, identity: Identity, settings: OidcLink
     // Another subject at this issuer with the same email is another person (an address that was
     // reassigned, for example), so taking over the account and its history is rejected. A subject
     // of another issuer is replaced, because the issuer changed, as the demo's does on every start.
-    if (!bySubject && existing.oidcSubject !== null && existing.oidcSubject.startsWith(`${settings.issuer}|`)) {
+    // The subject is compared again here: a concurrent first sign-in may have linked this
+    // account to the same subject between the two reads above.
+    if (existing.oidcSubject !== identity.subject && existing.oidcSubject !== null && existing.oidcSubject.startsWith(`${settings.issuer}|`)) {
       logger.warn({ userId: existing.id }, "OIDC sign-in rejected: the email belongs to an account linked to another subject of this issuer");
       return { ok: false, reason: "linked_to_other_subject" };
     }

@@ -6,7 +6,7 @@ import { resolveRoleIdentity } from "./resolve-role-identity";
 import { actionFor, callContext, grantFor, silentLogger, startTestDomain, type TestDomain } from "./testing";
 
 /** The Big List of Naughty Strings (MIT), kept in the shared test corpus beside the repository. */
-const BLNS_PATH = fileURLToPath(new URL("../../../../shared/corpus/naughty-strings/blns.json", import.meta.url));
+const BLNS_PATH = fileURLToPath(new URL("../../../tests/fixtures/naughty-strings/blns.json", import.meta.url));
 const SAMPLE_SIZE = 30;
 /** Names PostgreSQL reserves in role specifications, even when quoted. */
 const RESERVED_ROLE_NAMES = new Set(["public", "none", "current_user", "session_user", "current_role", "system_user"]);
