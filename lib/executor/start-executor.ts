@@ -89,6 +89,8 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1_000,
       taskList: executorTasks(deps),
+      // Cordon schedules no recurring jobs; an empty crontab stops graphile-worker looking for a file.
+      crontab: "",
       logger: graphileLogger(logger.child({ component: "queue" })),
     });
   } catch (error) {
