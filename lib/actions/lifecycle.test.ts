@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { proposeAction } from "@/lib/actions/propose-action";
+import { proposeAction, requestedChangePlan } from "@/lib/actions/propose-action";
 import { recordApproval } from "@/lib/actions/record-approval";
 import { cancelAction } from "@/lib/actions/cancel-action";
 import { expireOverdue } from "@/lib/actions/expire-overdue";
@@ -62,14 +62,28 @@ describe("proposeAction", () => {
     expect(await auditTypes(action.id)).toEqual(["action.proposed", "policy.decided", "action.pending"]);
   });
 
-  test("denies a domain outside the client's scope", async () => {
+  test("denies a domain outside the client's scope before reading it", async () => {
     const other = await createDomain(db.prisma, { name: "other-scim", kind: "scim" });
+    let planned = false;
+    const context = await serviceContext(db.prisma, workload(client), {
+      planner: async (request) => {
+        planned = true;
+        return requestedChangePlan(request);
+      },
+    });
 
-    const { action, decision } = await propose(new ManualClock(), { target: { domain: other.name, identity: "u-1" } });
+    await expect(proposeAction(context, proposal({ target: { domain: other.name, identity: "u-1" } }))).rejects.toMatchObject({
+      code: "policy_denied",
+      details: { policies: ["workload-domain-out-of-scope"] },
+    });
+    expect(planned).toBe(false);
+    expect(await db.prisma.action.count({ where: { domainId: other.id } })).toBe(0);
+    const denials = await db.prisma.auditEvent.findMany({ where: { eventType: "proposal.denied", incidentId: incident.id } });
+    expect(denials.map((event) => (event.payload as { domain?: string }).domain)).toContain(other.name);
+  });
 
-    expect(action.state).toBe("denied");
-    expect(decision?.determiningPolicies).toContain("workload-domain-out-of-scope");
-    expect(await auditTypes(action.id)).toEqual(["action.proposed", "policy.decided", "action.denied"]);
+  test("answers an unregistered domain outside the scope the same way", async () => {
+    await expect(propose(new ManualClock(), { target: { domain: "not-registered", identity: "u-1" } })).rejects.toMatchObject({ code: "policy_denied" });
   });
 
   test("rejects a second open action on the same target", async () => {

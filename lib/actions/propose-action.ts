@@ -4,13 +4,14 @@ import type { Plan } from "@/lib/connectors/types";
 import { planHash } from "@/lib/connectors/plan-hash";
 import type { Db } from "@/lib/db/client";
 import { Prisma } from "@/lib/db/generated/client";
-import { IdempotencyKeyReused, OpenActionExists, ValidationFailed } from "@/lib/errors";
+import { IdempotencyKeyReused, OpenActionExists, PolicyDenied, ValidationFailed } from "@/lib/errors";
+import { evaluatePolicy } from "@/lib/policy/engine";
 import { addSeconds } from "@/lib/time/clock";
 import { formatIsoDuration } from "@/lib/time/duration";
 import { hashCanonical, type Json } from "@/lib/util/canonical-json";
 import { ACTION_CATALOGUE, DEFAULT_DECISION_DEADLINE_SECONDS, MAX_DECISION_DEADLINE_SECONDS } from "./catalogue";
 import { actorRef, type PlanRequest, type ServiceContext } from "./context";
-import { decideAndRecord, type RecordedDecision } from "./policy-check";
+import { decideAndRecord, policyPrincipal, type RecordedDecision } from "./policy-check";
 import { loadActionView, type ActionView } from "./read-action";
 import type { ProposeActionBody } from "./schemas";
 import { normaliseTargetName } from "./target-name";
@@ -79,6 +80,35 @@ async function findReplay(db: Db, clientId: string, key: string, requestHash: st
 }
 
 /**
+ * Evaluates policy for the proposal before Cordon looks at the domain: a request outside the
+ * requester's scope must not make Cordon read the target (the plan would disclose it) or
+ * reveal whether the domain or target exists. A denial is audited and answered with 403.
+ */
+async function assertInScope(context: ServiceContext, body: ProposeActionBody, actionId: string, incident: { id: string; severity: string }): Promise<void> {
+  const spec = ACTION_CATALOGUE[body.kind];
+  const decision = evaluatePolicy(context.policies, {
+    principal: policyPrincipal(context.actor),
+    operation: "propose",
+    resource: { actionId, kind: body.kind, risk: spec.risk, domain: body.target.domain, incidentSeverity: incident.severity, reversible: spec.reversible },
+    context: { isProposer: false, ownsProposingWorkload: false, requestedExecutionWindowSeconds: 0 },
+  });
+  if (decision.effect === "allow") return;
+
+  await auditedTransaction(context.db, async (tx) => {
+    await recordAudit(tx, {
+      occurredAt: context.clock.now(),
+      actor: actorRef(context.actor),
+      eventType: "proposal.denied",
+      incidentId: incident.id,
+      correlationId: context.correlationId ?? context.requestId,
+      payload: { kind: body.kind, domain: body.target.domain, identity: body.target.identity, policies: decision.determiningPolicies, reasons: decision.reasons },
+    });
+  });
+  context.logger.warn({ kind: body.kind, domain: body.target.domain, policies: decision.determiningPolicies }, "proposal denied by policy");
+  throw new PolicyDenied(decision.reasons.join(" ") || "policy denies this proposal", { policies: decision.determiningPolicies });
+}
+
+/**
  * Proposes an action: validates it against the catalogue, computes the plan, evaluates
  * policy and stores the action as pending (or denied) with its audit events, in one
  * transaction. With an idempotency key, a replay of the same body returns the first result.
@@ -96,16 +126,26 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
     if (replayId) return { action: await loadActionView(context.db, replayId), decision: null, replayed: true };
   }
 
-  const domain = await context.db.domain.findUnique({ where: { name: body.target.domain } });
-  if (!domain || !domain.enabled) {
-    throw new ValidationFailed(`domain ${JSON.stringify(body.target.domain)} is not registered or is disabled`, [{ pointer: "/target/domain", message: "unknown or disabled domain" }]);
-  }
-  const incident = await context.db.incident.findUnique({ where: { id: body.incidentId } });
+  // A workload sees the incidents it reported and those people created; another client's
+  // incident is unknown to it.
+  const incident = await context.db.incident.findFirst({
+    where: {
+      id: body.incidentId,
+      ...(context.actor.type === "workload" ? { OR: [{ createdByClientId: context.actor.client.id }, { createdByClientId: null }] } : {}),
+    },
+  });
   if (!incident) {
     throw new ValidationFailed(`incident ${body.incidentId} does not exist; create it with POST /api/v1/incidents first`, [{ pointer: "/incidentId", message: "unknown incident" }]);
   }
 
   const actionId = randomUUID();
+  await assertInScope(context, body, actionId, incident);
+
+  const domain = await context.db.domain.findUnique({ where: { name: body.target.domain } });
+  if (!domain || !domain.enabled) {
+    throw new ValidationFailed(`domain ${JSON.stringify(body.target.domain)} is not registered or is disabled`, [{ pointer: "/target/domain", message: "unknown or disabled domain" }]);
+  }
+
   const resource = body.target.resource ?? null;
   const displayName = normaliseTargetName(body.target.displayName ?? body.target.identity);
   const planRequest: PlanRequest = {

@@ -74,7 +74,7 @@ export interface IncidentTimeline {
 
 /**
  * Reads an incident's timeline for the caller. People may read every incident. A workload may
- * read an incident only if it proposed at least one action in it. For any other incident it
+ * read an incident it reported or proposed an action in. For any other incident it
  * gets NotFound, the same error as for a missing one, so it cannot probe which incidents exist.
  */
 export async function readIncidentTimeline(context: Pick<ServiceContext, "db" | "actor">, incidentId: string, query: TimelineQuery): Promise<IncidentTimeline> {
@@ -83,8 +83,11 @@ export async function readIncidentTimeline(context: Pick<ServiceContext, "db" | 
   const { actor } = context;
   if (actor.type === "system") throw notFound;
   if (actor.type === "workload") {
-    const proposed = await context.db.action.findFirst({ where: { incidentId, requestedByClientId: actor.client.id }, select: { id: true } });
-    if (!proposed) throw notFound;
+    const own = await context.db.incident.findFirst({
+      where: { id: incidentId, OR: [{ createdByClientId: actor.client.id }, { actions: { some: { requestedByClientId: actor.client.id } } }] },
+      select: { id: true },
+    });
+    if (!own) throw notFound;
   }
 
   const filters: TimelineFilters = {

@@ -65,8 +65,16 @@ function assertSameOrigin(request: Request): void {
   if (site && site !== "same-origin" && site !== "none") throw new Forbidden("cross-site requests cannot use the console session");
   const origin = request.headers.get("origin");
   if (!origin) return;
-  const allowed = new Set([new URL(request.url).origin, new URL(getConfig().publicUrl).origin]);
-  if (!allowed.has(origin)) throw new Forbidden(`requests from origin ${origin} cannot use the console session`);
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw new Forbidden(`requests from origin ${origin} cannot use the console session`);
+  }
+  // Same origin means the Origin's host is the host the browser sent this request to (either
+  // name of this server, localhost or 127.0.0.1) or the configured public URL's host.
+  const allowed = new Set([request.headers.get("host"), new URL(request.url).host, new URL(getConfig().publicUrl).host]);
+  if (!allowed.has(originHost)) throw new Forbidden(`requests from origin ${origin} cannot use the console session`);
 }
 
 async function authenticate(request: Request, spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>, logger: Logger): Promise<Actor> {

@@ -11,11 +11,14 @@ import type { IncidentBody } from "@/lib/actions/schemas";
 export async function upsertIncident(context: ServiceContext, body: IncidentBody) {
   if (context.actor.type === "system") throw new Forbidden("incidents are created by workloads or people");
   const now = context.clock.now();
+  // Each client has its own external id space: another client's incident with the same
+  // external id is neither found nor changed, so clients cannot overwrite or discover it.
+  const createdByClientId = context.actor.type === "workload" ? context.actor.client.id : null;
   const data = { title: body.title, severity: body.severity, summary: body.summary, source: body.source ?? null, links: body.links ?? [] };
 
   return auditedTransaction(context.db, async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('incident:' || ${body.externalId}))`;
-    const existing = await tx.incident.findUnique({ where: { externalId: body.externalId } });
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('incident:' || ${createdByClientId ?? "person"} || ':' || ${body.externalId}))`;
+    const existing = await tx.incident.findFirst({ where: { externalId: body.externalId, createdByClientId } });
     const unchanged =
       existing &&
       existing.title === data.title &&
@@ -27,7 +30,7 @@ export async function upsertIncident(context: ServiceContext, body: IncidentBody
 
     const incident = existing
       ? await tx.incident.update({ where: { id: existing.id }, data: { ...data, updatedAt: now } })
-      : await tx.incident.create({ data: { externalId: body.externalId, ...data, createdAt: now, updatedAt: now } });
+      : await tx.incident.create({ data: { externalId: body.externalId, createdByClientId, ...data, createdAt: now, updatedAt: now } });
     await recordAudit(tx, {
       occurredAt: now,
       actor: actorRef(context.actor),

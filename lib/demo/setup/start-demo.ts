@@ -9,7 +9,7 @@ import type { AdminContext } from "@/lib/users/admin-context";
 import { DEMO_AUTOMATION_OWNER, type DemoAccounts, loadOrCreateDemoAccounts } from "./demo-accounts-file";
 import { consoleRedirectUri, type DemoConsoleSignIn } from "./demo-console-sign-in";
 import { demoCredentialRef, demoSecretPath, writePrivateFile } from "./demo-files";
-import { DEMO_DOMAINS, DEMO_INCIDENT_EXTERNAL_ID, DEMO_OAUTH_CLIENTS, DEMO_SETUP_ACTOR } from "./demo-names";
+import { DEMO_AUTOMATION_CLIENT, DEMO_DOMAINS, DEMO_INCIDENT_EXTERNAL_ID, DEMO_OAUTH_CLIENTS, DEMO_SETUP_ACTOR } from "./demo-names";
 import { ensureDemoPeople } from "./ensure-demo-people";
 import { type DemoPostgres, prepareDemoPostgres } from "./prepare-demo-postgres";
 import { type DemoAutomationResult, runDemoAutomation } from "./run-demo-automation";
@@ -126,7 +126,9 @@ async function registerDomains(context: AdminContext, dataDir: string, servers: 
 
 /** Returns whether INC-2041 has an action that still waits for a decision. */
 async function hasOpenProposals(db: PrismaClient): Promise<boolean> {
-  const incident = await db.incident.findUnique({ where: { externalId: DEMO_INCIDENT_EXTERNAL_ID }, select: { id: true } });
+  const client = await db.workloadClient.findUnique({ where: { name: DEMO_AUTOMATION_CLIENT }, select: { id: true } });
+  if (!client) return false;
+  const incident = await db.incident.findUnique({ where: { createdByClientId_externalId: { createdByClientId: client.id, externalId: DEMO_INCIDENT_EXTERNAL_ID } }, select: { id: true } });
   if (!incident) return false;
   const open = await db.action.count({ where: { incidentId: incident.id, state: { in: ["proposed", "pending"] } } });
   return open > 0;
