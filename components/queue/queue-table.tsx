@@ -46,7 +46,9 @@ function Row({ action }: { action: ActionView }) {
       <td className="px-3 py-3">
         {action.incident ? (
           <>
-            <bdi>{action.incident.title}</bdi>
+            <Link href={`/incidents/${action.incidentId}`} className="text-blue-800 underline underline-offset-2 hover:text-blue-950">
+              <bdi>{action.incident.title}</bdi>
+            </Link>
             <div className="text-xs text-slate-600">{action.incident.externalId}</div>
           </>
         ) : (

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { SeverityBadge } from "@/components/ui/badge";
 import { formatUtc } from "@/components/ui/format";
 import type { ReviewModel } from "@/lib/console/load-review";
@@ -16,7 +17,10 @@ export function IncidentPanel({ review }: { review: ReviewModel }) {
         </h2>
         <div className="mt-2 flex flex-wrap items-center gap-2">
           <p className="font-semibold">
-            <bdi>{incident.title}</bdi>
+            <Link href={`/incidents/${action.incidentId}`} className="text-blue-800 underline underline-offset-2 hover:text-blue-950">
+              <bdi>{incident.title}</bdi>
+              <span className="sr-only"> (incident timeline)</span>
+            </Link>
           </p>
           <SeverityBadge severity={incident.severity} />
           <span className="font-mono text-xs text-slate-700">{incident.externalId}</span>

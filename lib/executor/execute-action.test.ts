@@ -190,11 +190,13 @@ describe("execute_action", () => {
   });
 
   test("drift returns the action for approval again", async () => {
-    await startTestExecutor();
     const user = takeUser();
     const proposed = await lifecycle.propose(user);
     await lifecycle.approve(proposed.id);
     await scim.patchUser(user, [{ op: "replace", path: "displayName", value: "Renamed after approval" }]);
+    // Started after the change: the approval already queued the job, and a running executor
+    // could otherwise apply before the target changes.
+    await startTestExecutor();
 
     await lifecycle.enqueue(proposed.id);
     const drifted = await waitForState(db.prisma, proposed.id, ["pending", "succeeded", "failed"]);
