@@ -11,7 +11,8 @@ export const ZIsoDuration = z
   .transform((text, context) => {
     const seconds = parseIsoDuration(text);
     if (seconds === null) {
-      context.addIssue({ code: "custom", message: `invalid ISO 8601 duration ${JSON.stringify(text)}; use days, hours, minutes or seconds such as PT15M or P1DT4H` });
+      const reason = /^P(?:\d+[YMW])/.test(text) ? "years, months and weeks are not accepted because their length varies" : text === "PT0S" || /^P(T?0+[DHMS])+$/.test(text) ? "it must be longer than zero" : "it is not an ISO 8601 duration";
+      context.addIssue({ code: "custom", message: `invalid duration ${JSON.stringify(text)}: ${reason}; use days, hours, minutes or seconds such as PT15M or P1DT4H` });
       return z.NEVER;
     }
     return seconds;

@@ -18,5 +18,6 @@ export function formatIsoDuration(totalSeconds: number): string {
   const minutes = Math.floor((totalSeconds % 3_600) / 60);
   const seconds = totalSeconds % 60;
   const time = `${hours ? `${hours}H` : ""}${minutes ? `${minutes}M` : ""}${seconds ? `${seconds}S` : ""}`;
-  return `P${days ? `${days}D` : ""}${time ? `T${time}` : ""}` || "PT0S";
+  if (totalSeconds <= 0) return "PT0S";
+  return `P${days ? `${days}D` : ""}${time ? `T${time}` : ""}`;
 }
