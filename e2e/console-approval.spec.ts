@@ -190,7 +190,7 @@ test("approver approves an action for 15 minutes", async ({ page }) => {
   });
 
   await test.step("open the action and see the incident and the scope diff", async () => {
-    await row().getByRole("link").click();
+    await row().getByRole("link", { name: /review/ }).click();
     await expect(page).toHaveURL(new RegExp(`/actions/${seeded.actions.approve}$`));
     await expect(page.getByRole("heading", { level: 1 })).toContainText(`Disable account: svc_deploy_${RUN}`);
     await expect(page.getByRole("region", { name: "Incident", exact: true })).toContainText(`Leaked deploy token ${RUN}`);

@@ -328,6 +328,17 @@ describe("403", () => {
     expect(response.body).toEqual(problem(403, "forbidden", "Forbidden", "this endpoint is for people; workload clients cannot use it", `/api/v1/actions/${action.id}/approvals`));
   });
 
+  test("POST /actions answers an unregistered domain outside the scope with 403", async () => {
+    const response = await call("POST", "/actions", { token: soar.token, json: proposal({ target: { domain: unique("nowhere"), identity: "r" } }) as never });
+
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual(
+      problem(403, "policy_denied", "Forbidden", 'Denied by policy "workload-domain-out-of-scope": Automation may not propose an action against a domain outside its allowed domains.', "/api/v1/actions", {
+        policies: ["workload-domain-out-of-scope"],
+      }),
+    );
+  });
+
   test("POST /actions/{id}/approvals rejects an analyst by policy", async () => {
     const action = await propose();
 
@@ -621,7 +632,6 @@ describe("422", () => {
   });
 
   test.each([
-    { name: "an unknown domain", body: () => proposal({ target: { domain: unique("nowhere"), identity: "r" } }), detail: (body: { target: { domain: string } }) => `domain ${JSON.stringify(body.target.domain)} is not registered or is disabled`, pointer: "/target/domain", message: "unknown or disabled domain" },
     { name: "an unknown incident", body: () => proposal({ incidentId: randomUUID() }), detail: (body: { incidentId: string }) => `incident ${body.incidentId} does not exist; create it with POST /api/v1/incidents first`, pointer: "/incidentId", message: "unknown incident" },
   ])("POST /actions rejects $name", async ({ body, detail, pointer, message }) => {
     const sent = body() as never;
