@@ -36,7 +36,9 @@ export function actionInclude() {
 export function toActionView(action: ActionWithRelations) {
   const round = action.approvals.reduce((max, approval) => Math.max(max, approval.round), 0);
   const currentApprovals = action.approvals.filter((approval) => approval.round === round && approval.decision === "approve");
-  const lastDecision = action.decisions.at(-1) ?? null;
+  // The summary shows the latest decision on the action itself. Executing re-checks the
+  // requester's propose scope; that check is listed under policyDecisions, not shown here.
+  const lastDecision = action.decisions.filter((decision, index) => index === 0 || decision.operation !== "propose").at(-1) ?? null;
   const activeGrant = action.grants.at(-1) ?? null;
   return {
     id: action.id,
