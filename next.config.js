@@ -19,7 +19,7 @@ const contentSecurityPolicy = [
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   poweredByHeader: false,
-  // Lets pages answer 403 through forbidden() and app/forbidden.tsx.
+  // Lets pages respond with 403 through forbidden() and app/forbidden.tsx.
   experimental: { authInterrupts: true },
   reactStrictMode: true,
   serverExternalPackages: [

@@ -4,8 +4,8 @@ import { sessionActor } from "@/lib/auth/session-actor";
 export const dynamic = "force-dynamic";
 
 /**
- * The 403 page a signed-in person sees when a page calls `forbidden()` because they lack the
- * role it needs. It lists their own roles, so they know what to ask an administrator for.
+ * Renders the 403 page for a signed-in person when a page calls `forbidden()` because they
+ * lack the role it needs. It lists their own roles, so they know what to ask an administrator for.
  */
 export default async function Forbidden() {
   const actor = await sessionActor();

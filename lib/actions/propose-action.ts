@@ -29,7 +29,7 @@ export function openKeyFor(kind: string, domainId: string, identity: string, res
   return [kind, domainId, identity, resource ?? ""].map((part) => encodeURIComponent(part)).join("|");
 }
 
-/** The plan when no connector computes one: the requested change itself. */
+/** Builds the plan when no connector computes one: the requested change itself. */
 export function requestedChangePlan(request: PlanRequest): Plan {
   const diff = {
     objects: [
@@ -82,7 +82,7 @@ async function findReplay(db: Db, clientId: string, key: string, requestHash: st
 /**
  * Evaluates policy for the proposal before Cordon looks at the domain: a request outside the
  * requester's scope must not make Cordon read the target (the plan would disclose it) or
- * reveal whether the domain or target exists. A denial is audited and answered with 403.
+ * reveal whether the domain or target exists. A denial is audited and raised as PolicyDenied (403).
  */
 async function assertInScope(context: ServiceContext, body: ProposeActionBody, actionId: string, incident: { id: string; severity: string }): Promise<void> {
   const spec = ACTION_CATALOGUE[body.kind];
@@ -126,8 +126,8 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
     if (replayId) return { action: await loadActionView(context.db, replayId), decision: null, replayed: true };
   }
 
-  // A workload sees the incidents it reported and those people created; another client's
-  // incident is unknown to it.
+  // A workload may use the incidents it reported and those people created. Another client's
+  // incident is reported as unknown, the same as a missing one.
   const incident = await context.db.incident.findFirst({
     where: {
       id: body.incidentId,
@@ -165,6 +165,7 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
         await tx.idempotencyRecord.create({ data: { clientId: idempotencyScope, key: idempotencyKey, requestHash, actionId, createdAt: now } });
       }
       const requester = context.actor;
+      const requestedByType = requester.type;
       await tx.action.create({
         data: {
           id: actionId,
@@ -181,7 +182,7 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
           state: "proposed",
           risk: spec.risk,
           reversible: spec.reversible,
-          requestedByType: requester.type === "workload" ? "workload" : requester.type === "person" ? "person" : "system",
+          requestedByType,
           requestedByClientId: requester.type === "workload" ? requester.client.id : null,
           requestedByUserId: requester.type === "person" ? requester.user.id : null,
           maxExecutionWindowSeconds: spec.maxExecutionWindowSeconds,

@@ -59,10 +59,10 @@ function checkWindows(action: LockedAction, body: Extract<ApprovalBody, { decisi
 }
 
 /**
- * Records a person's approve or reject decision. Runs under the action's row lock: checks
- * the state and the decision deadline, separation of duties, and policy; counts distinct
- * approvers of the current round; and when enough have approved, moves the action to
- * `approved` and mints its grant in the same transaction.
+ * Records a person's approve or reject decision under the action's row lock. It checks the
+ * state, the decision deadline, separation of duties and policy, then counts distinct
+ * approvers of the current round. When enough have approved, it moves the action to
+ * `approved`, mints its grant and queues the execution in the same transaction.
  */
 export async function recordApproval(context: ServiceContext, actionId: string, body: ApprovalBody): Promise<ApprovalResult> {
   if (context.actor.type !== "person") throw new Forbidden("only a person can approve or reject an action");
@@ -84,7 +84,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
     if (already) return { recorded: false, grantId: null, denied: null };
 
     // Windows are checked against the maximum fixed at proposal before policy runs, so an
-    // approver gets a 422 that names the limit; policy checks the window again below.
+    // approver gets a 422 that names the limit. Policy checks the window again below.
     if (body.decision === "approve") checkWindows(action, body, action.maxExecutionWindowSeconds);
     const operation = body.decision === "approve" ? "approve" : "reject";
     const decision = await decideAndRecord(tx, context, operation, policyTarget(action), {

@@ -48,7 +48,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
 
 let cached: Config | undefined;
 
-/** The configuration of this process, parsed on first use. */
+/** Returns the configuration of this process, parsed on first use. */
 export function getConfig(): Config {
   cached ??= parseConfig();
   return cached;

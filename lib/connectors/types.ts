@@ -4,7 +4,7 @@ import type { Json } from "@/lib/util/canonical-json";
 export const DOMAIN_KINDS = ["postgresql", "oauth2", "scim"] as const;
 export type DomainKind = (typeof DOMAIN_KINDS)[number];
 
-/** What a connector needs to know about the action it plans or applies. */
+/** The fields of an action that a connector reads to plan or apply it. */
 export interface ConnectorAction {
   id: string;
   kind: ActionKind;

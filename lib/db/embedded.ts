@@ -149,7 +149,7 @@ async function choosePort(paths: EmbeddedPaths, requested: number | undefined): 
 }
 
 /**
- * Whether `pid` is alive and looks like PostgreSQL. Without /proc (macOS) a live process is
+ * Reports whether `pid` is alive and looks like PostgreSQL. Without /proc (macOS) a live process is
  * assumed to be PostgreSQL, because removing the pid file of a running server would let a
  * second one start on the same data.
  */
@@ -163,7 +163,7 @@ function processIsPostgres(pid: number): boolean {
   return command === "" || command.includes("postgres");
 }
 
-/** The command line of a process, from /proc on Linux; empty where /proc is absent. */
+/** Reads the command line of a process from /proc on Linux, or returns "" where /proc is absent. */
 function readCommand(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8");
@@ -214,8 +214,9 @@ async function initialise(paths: EmbeddedPaths, password: string, user: OsUser |
   if (user) await fs.chown(paths.pgData, user.uid, user.gid);
 
   logger.info({ pgData: paths.pgData }, "initialising embedded PostgreSQL");
-  // initdb reads the password from a file: keep it in a private 0700 folder for the moment
-  // initdb runs, so no other account can read it, and remove it whatever happens.
+  // initdb reads the password from a file. The file sits in a 0700 folder of its own (owned by
+  // the PostgreSQL OS user when Cordon runs as root) while initdb runs, and the finally block
+  // removes it.
   const scratch = await fs.mkdtemp(path.join(paths.dataDir, ".initdb-"));
   const passwordFile = path.join(scratch, "password");
   try {

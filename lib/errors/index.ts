@@ -92,7 +92,7 @@ export class GrantNotFound extends CordonError {
   readonly code = "grant_not_found";
 }
 
-/** The plan the executor sees is not the plan the approvers approved. */
+/** The plan the executor computed is not the plan the approvers approved. */
 export class PlanHashMismatch extends CordonError {
   readonly code = "plan_hash_mismatch";
 }

@@ -268,8 +268,8 @@ describe("OpenAPI response schemas", () => {
     const context = await serviceContext(db.prisma, person(analyst));
     const { action } = await proposeAction(context, proposal());
     await expect(proposeAction(await serviceContext(db.prisma, workload(client)), proposal({ target: { domain: outOfScope.name, identity: "u-1" } }))).rejects.toMatchObject({ code: "policy_denied" });
-    // Policy now denies out-of-scope proposals before an action exists; an action becomes
-    // denied when policy changes before execution, which this stands in for.
+    // Policy denies out-of-scope proposals before an action exists. An action becomes denied
+    // when policy changes before execution, and this update imitates that.
     await db.prisma.action.update({ where: { id: action.id }, data: { state: "denied", stateReason: "policy denies execution", openKey: null } });
     const denied = await loadActionView(db.prisma, action.id);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import type { Actor, ServiceContext } from "@/lib/actions/context";
+import { actorRef, type Actor, type ServiceContext } from "@/lib/actions/context";
 import { authenticateBearer } from "@/lib/auth/authenticate-bearer";
 import { sessionActor } from "@/lib/auth/session-actor";
 import { getConfig } from "@/lib/config";
@@ -15,7 +15,7 @@ import { readJsonBody } from "./body";
 import { problemResponse, problemHeaders, toProblem } from "./problem";
 
 /**
- * Who may call a route. `workload`: automation only. `person`: a console session, or a
+ * Callers a route accepts. `workload`: automation only. `person`: a console session, or a
  * personal access token when `personalTokens` is set. `any`: either.
  */
 export type AuthMode = "workload" | "person" | "any" | "public";
@@ -113,8 +113,7 @@ export function apiRoute<Body extends z.ZodType | undefined = undefined, Query e
     const logger = rootLogger.child({ component: "api", requestId });
     try {
       const actor: Actor = spec.auth === "public" ? { type: "system", id: "anonymous" } : await authenticate(request, spec, logger);
-      const actorId = actor.type === "workload" ? actor.client.id : actor.type === "person" ? actor.user.id : actor.id;
-      const scoped = logger.child({ actor: { type: actor.type, id: actorId } });
+      const scoped = logger.child({ actor: actorRef(actor) });
       if (spec.rateLimit && actor.type === "workload") await consumeRateLimit(getPrisma(), actor.client, spec.rateLimit, systemClock.now(), scoped);
 
       const body = spec.body ? spec.body.parse(await readJsonBody(request, spec.maxBodyBytes)) : undefined;

@@ -8,7 +8,7 @@ export const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\
 
 export const UNSTORABLE_TEXT_MESSAGE = "contains U+0000 or an unpaired surrogate, which cannot be stored unchanged";
 
-/** A string PostgreSQL stores exactly as sent. */
+/** Wraps a string schema so it accepts only text PostgreSQL stores exactly as sent. */
 export function storableText(schema: z.ZodString = z.string()) {
   return schema.refine((text) => !UNSTORABLE_TEXT.test(text), UNSTORABLE_TEXT_MESSAGE);
 }

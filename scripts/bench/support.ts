@@ -8,7 +8,7 @@ import { ensureQueueSchema } from "@/lib/executor/queue-schema";
 
 export const benchLogger = pino({ level: "warn" });
 
-/** A throwaway embedded PostgreSQL with Cordon's schema, for one benchmark run. */
+/** Starts a throwaway embedded PostgreSQL with Cordon's schema for one benchmark run. */
 export async function startBenchDatabase(): Promise<{ server: EmbeddedServer; dataDir: string; close(): Promise<void> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "cordon-bench-"));
   const server = await startEmbeddedPostgres({ dataDir, logger: benchLogger });
