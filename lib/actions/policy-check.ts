@@ -1,5 +1,6 @@
-import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
-import type { Db } from "@/lib/db/client";
+import { randomUUID } from "node:crypto";
+import { recordAudit } from "@/lib/audit/trail";
+import { sqlOf, sqlTime, type Queryable } from "@/lib/db/sql";
 import { evaluatePolicy, type PolicyDecision, type PolicyOperation, type PolicyPrincipal } from "@/lib/policy/engine";
 import { actorRef, type Actor, type ServiceContext } from "./context";
 
@@ -40,18 +41,13 @@ export interface RecordedDecision extends PolicyDecision {
   id: string;
 }
 
-/**
- * Evaluates policy for one operation on one action and stores the decision with the policies
- * that made it, plus its audit event, in the caller's transaction.
- */
-export async function decideAndRecord(
-  tx: Db,
-  context: Pick<ServiceContext, "clock" | "actor" | "policies" | "correlationId" | "requestId">,
-  operation: PolicyOperation,
-  target: PolicyTarget,
-  checks: PolicyCheckContext = { isProposer: false, ownsProposingWorkload: false, requestedExecutionWindowSeconds: 0 },
-): Promise<RecordedDecision> {
-  const decision = evaluatePolicy(context.policies, {
+type DecisionContext = Pick<ServiceContext, "clock" | "actor" | "policies" | "correlationId" | "requestId">;
+
+const NO_CHECKS: PolicyCheckContext = { isProposer: false, ownsProposingWorkload: false, requestedExecutionWindowSeconds: 0 };
+
+/** Evaluates policy for one operation on one action, without storing anything. */
+export function decide(context: DecisionContext, operation: PolicyOperation, target: PolicyTarget, checks: PolicyCheckContext = NO_CHECKS): PolicyDecision {
+  return evaluatePolicy(context.policies, {
     principal: policyPrincipal(context.actor),
     operation,
     resource: {
@@ -64,24 +60,33 @@ export async function decideAndRecord(
     },
     context: checks,
   });
+}
 
+const INSERT_DECISION = `
+  INSERT INTO policy_decisions (id, "actionId", operation, "principalType", "principalId", effect, "determiningPolicies",
+                                "requiredApprovals", "maxExecutionWindowSeconds", reasons, "createdAt")
+  VALUES ($1::uuid, $2::uuid, $3::text, $4::"ActorType", $5::text, $6::"PolicyEffect", $7::text[], $8::integer, $9::integer, $10::text[], $11::timestamp(3))`;
+
+/** Stores a decision made by `decide` with the policies that made it, plus its audit event, in the caller's transaction. */
+export async function recordDecision(tx: Queryable, context: DecisionContext, operation: PolicyOperation, target: PolicyTarget, decision: PolicyDecision): Promise<RecordedDecision> {
+  const id = randomUUID();
   const actor = actorRef(context.actor);
-  const row = await tx.policyDecision.create({
-    data: {
-      actionId: target.actionId,
-      operation,
-      principalType: actor.type,
-      principalId: actor.id,
-      effect: decision.effect,
-      determiningPolicies: decision.determiningPolicies,
-      requiredApprovals: decision.requiredApprovals,
-      maxExecutionWindowSeconds: decision.maxExecutionWindowSeconds,
-      reasons: [...decision.reasons, ...decision.errors],
-      createdAt: context.clock.now(),
-    },
-  });
+  const now = context.clock.now();
+  await sqlOf(tx).query(INSERT_DECISION, [
+    id,
+    target.actionId,
+    operation,
+    actor.type,
+    actor.id,
+    decision.effect,
+    decision.determiningPolicies,
+    decision.requiredApprovals,
+    decision.maxExecutionWindowSeconds,
+    [...decision.reasons, ...decision.errors],
+    sqlTime(now),
+  ]);
   await recordAudit(tx, {
-    occurredAt: context.clock.now(),
+    occurredAt: now,
     actor,
     eventType: "policy.decided",
     actionId: target.actionId,
@@ -89,7 +94,7 @@ export async function decideAndRecord(
     domain: target.domainName,
     correlationId: context.correlationId ?? context.requestId,
     payload: {
-      decisionId: row.id,
+      decisionId: id,
       operation,
       effect: decision.effect,
       policies: decision.determiningPolicies,
@@ -98,5 +103,19 @@ export async function decideAndRecord(
       flags: decision.flags,
     },
   });
-  return { ...decision, id: row.id };
+  return { ...decision, id };
+}
+
+/**
+ * Evaluates policy for one operation on one action and stores the decision with the policies
+ * that made it, plus its audit event, in the caller's transaction.
+ */
+export async function decideAndRecord(
+  tx: Queryable,
+  context: DecisionContext,
+  operation: PolicyOperation,
+  target: PolicyTarget,
+  checks: PolicyCheckContext = NO_CHECKS,
+): Promise<RecordedDecision> {
+  return recordDecision(tx, context, operation, target, decide(context, operation, target, checks));
 }

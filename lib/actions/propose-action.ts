@@ -1,17 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
+import { auditedSqlTransaction, auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { Plan } from "@/lib/connectors/types";
 import { planHash } from "@/lib/connectors/plan-hash";
-import type { Db } from "@/lib/db/client";
-import { Prisma } from "@/lib/db/generated/client";
+import { isUniqueViolation, pooledSql, sqlJson, sqlTime, type Sql } from "@/lib/db/sql";
 import { IdempotencyKeyReused, OpenActionExists, PolicyDenied, ValidationFailed } from "@/lib/errors";
-import { evaluatePolicy } from "@/lib/policy/engine";
+import type { PolicyDecision } from "@/lib/policy/engine";
 import { addSeconds } from "@/lib/time/clock";
 import { formatIsoDuration } from "@/lib/time/duration";
 import { hashCanonical, type Json } from "@/lib/util/canonical-json";
 import { ACTION_CATALOGUE, DEFAULT_DECISION_DEADLINE_SECONDS, MAX_DECISION_DEADLINE_SECONDS } from "./catalogue";
 import { actorRef, type PlanRequest, type ServiceContext } from "./context";
-import { decideAndRecord, policyPrincipal, type RecordedDecision } from "./policy-check";
+import { decide, recordDecision, type PolicyTarget, type RecordedDecision } from "./policy-check";
 import { loadActionView, type ActionView } from "./read-action";
 import type { ProposeActionBody } from "./schemas";
 import { normaliseTargetName } from "./target-name";
@@ -70,8 +69,11 @@ function parseParameters(body: ProposeActionBody): Record<string, Json> {
   return result.data as Record<string, Json>;
 }
 
-async function findReplay(db: Db, clientId: string, key: string, requestHash: string): Promise<string | null> {
-  const record = await db.idempotencyRecord.findUnique({ where: { clientId_key: { clientId, key } } });
+async function findReplay(sql: Sql, clientId: string, key: string, requestHash: string): Promise<string | null> {
+  const [record] = await sql.query<{ requestHash: string; actionId: string }>(`SELECT "requestHash", "actionId" FROM idempotency_records WHERE "clientId" = $1::uuid AND key = $2::text`, [
+    clientId,
+    key,
+  ]);
   if (!record) return null;
   if (record.requestHash !== requestHash) {
     throw new IdempotencyKeyReused(`Idempotency-Key ${JSON.stringify(key)} was already used with a different request body`, { actionId: record.actionId });
@@ -82,24 +84,19 @@ async function findReplay(db: Db, clientId: string, key: string, requestHash: st
 /**
  * Evaluates policy for the proposal before Cordon looks at the domain: a request outside the
  * requester's scope must not make Cordon read the target (the plan would disclose it) or
- * reveal whether the domain or target exists. A denial is audited and raised as PolicyDenied (403).
+ * reveal whether the domain or target exists. A denial is audited and raised as PolicyDenied
+ * (403). An allow is returned, to be stored with the action.
  */
-async function assertInScope(context: ServiceContext, body: ProposeActionBody, actionId: string, incident: { id: string; severity: string }): Promise<void> {
-  const spec = ACTION_CATALOGUE[body.kind];
-  const decision = evaluatePolicy(context.policies, {
-    principal: policyPrincipal(context.actor),
-    operation: "propose",
-    resource: { actionId, kind: body.kind, risk: spec.risk, domain: body.target.domain, incidentSeverity: incident.severity, reversible: spec.reversible },
-    context: { isProposer: false, ownsProposingWorkload: false, requestedExecutionWindowSeconds: 0 },
-  });
-  if (decision.effect === "allow") return;
+async function assertInScope(context: ServiceContext, target: PolicyTarget, body: ProposeActionBody): Promise<PolicyDecision> {
+  const decision = decide(context, "propose", target);
+  if (decision.effect === "allow") return decision;
 
   await auditedTransaction(context.db, async (tx) => {
     await recordAudit(tx, {
       occurredAt: context.clock.now(),
       actor: actorRef(context.actor),
       eventType: "proposal.denied",
-      incidentId: incident.id,
+      incidentId: target.incidentId,
       correlationId: context.correlationId ?? context.requestId,
       payload: { kind: body.kind, domain: body.target.domain, identity: body.target.identity, policies: decision.determiningPolicies, reasons: decision.reasons },
     });
@@ -107,6 +104,24 @@ async function assertInScope(context: ServiceContext, body: ProposeActionBody, a
   context.logger.warn({ kind: body.kind, domain: body.target.domain, policies: decision.determiningPolicies }, "proposal denied by policy");
   throw new PolicyDenied(decision.reasons.join(" ") || "policy denies this proposal", { policies: decision.determiningPolicies });
 }
+
+// A workload may use the incidents it reported and those people created ($2 is null for a
+// person). Another client's incident is reported as unknown, the same as a missing one.
+const FIND_INCIDENT = `
+  SELECT id, severity::text AS severity FROM incidents
+   WHERE id = $1::uuid AND ($2::uuid IS NULL OR "createdByClientId" = $2::uuid OR "createdByClientId" IS NULL)`;
+
+const FIND_DOMAIN = `SELECT id, name, kind::text AS kind, enabled FROM domains WHERE name = $1::text`;
+
+const INSERT_ACTION = `
+  INSERT INTO actions (id, "incidentId", kind, "domainId", "targetIdentity", "targetResource", "targetDisplayName", "targetNameFlags",
+                       parameters, justification, evidence, state, risk, reversible, "requestedByType", "requestedByClientId",
+                       "requestedByUserId", "maxExecutionWindowSeconds", "decisionDeadline", "effectDurationSeconds", plan, "planHash",
+                       "planRevertState", "openKey", "createdAt", "updatedAt")
+  VALUES ($1::uuid, $2::uuid, $3::"ActionKind", $4::uuid, $5::text, $6::text, $7::text, $8::text[],
+          $9::jsonb, $10::text, $11::jsonb, 'proposed', $12::"RiskLevel", $13::boolean, $14::"ActorType", $15::uuid,
+          $16::uuid, $17::integer, $18::timestamp(3), $19::integer, $20::jsonb, $21::text,
+          $22::jsonb, $23::text, $24::timestamp(3), $24::timestamp(3))`;
 
 /**
  * Proposes an action: validates it against the catalogue, computes the plan, evaluates
@@ -119,29 +134,32 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
   const { deadline, errors } = validateClocks(body, spec.risk);
   if (errors.length > 0) throw new ValidationFailed(errors[0]!.message, errors);
 
+  const sql = pooledSql(context.db);
   const idempotencyScope = context.actor.type === "workload" ? context.actor.client.id : actorRef(context.actor).id;
   const requestHash = hashCanonical(body);
   if (idempotencyKey) {
-    const replayId = await findReplay(context.db, idempotencyScope, idempotencyKey, requestHash);
+    const replayId = await findReplay(sql, idempotencyScope, idempotencyKey, requestHash);
     if (replayId) return { action: await loadActionView(context.db, replayId), decision: null, replayed: true };
   }
 
-  // A workload may use the incidents it reported and those people created. Another client's
-  // incident is reported as unknown, the same as a missing one.
-  const incident = await context.db.incident.findFirst({
-    where: {
-      id: body.incidentId,
-      ...(context.actor.type === "workload" ? { OR: [{ createdByClientId: context.actor.client.id }, { createdByClientId: null }] } : {}),
-    },
-  });
+  const [incident] = await sql.query<{ id: string; severity: string }>(FIND_INCIDENT, [body.incidentId, context.actor.type === "workload" ? context.actor.client.id : null]);
   if (!incident) {
     throw new ValidationFailed(`incident ${body.incidentId} does not exist; create it with POST /api/v1/incidents first`, [{ pointer: "/incidentId", message: "unknown incident" }]);
   }
 
   const actionId = randomUUID();
-  await assertInScope(context, body, actionId, incident);
+  const target: PolicyTarget = {
+    actionId,
+    incidentId: incident.id,
+    kind: body.kind,
+    risk: spec.risk,
+    domainName: body.target.domain,
+    incidentSeverity: incident.severity,
+    reversible: spec.reversible,
+  };
+  const decision = await assertInScope(context, target, body);
 
-  const domain = await context.db.domain.findUnique({ where: { name: body.target.domain } });
+  const [domain] = await sql.query<{ id: string; name: string; kind: string; enabled: boolean }>(FIND_DOMAIN, [body.target.domain]);
   if (!domain || !domain.enabled) {
     throw new ValidationFailed(`domain ${JSON.stringify(body.target.domain)} is not registered or is disabled`, [{ pointer: "/target/domain", message: "unknown or disabled domain" }]);
   }
@@ -157,44 +175,47 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
   };
   const plan = context.planner ? await context.planner(planRequest) : requestedChangePlan(planRequest);
   const now = context.clock.now();
+  const decisionDeadline = addSeconds(now, deadline);
   const openKey = openKeyFor(body.kind, domain.id, body.target.identity, resource);
 
   try {
-    const decision = await auditedTransaction(context.db, async (tx) => {
+    const recorded = await auditedSqlTransaction(context.db, async (tx) => {
       if (idempotencyKey) {
-        await tx.idempotencyRecord.create({ data: { clientId: idempotencyScope, key: idempotencyKey, requestHash, actionId, createdAt: now } });
+        await tx.query(`INSERT INTO idempotency_records ("clientId", key, "requestHash", "actionId", "createdAt") VALUES ($1::uuid, $2::text, $3::text, $4::uuid, $5::timestamp(3))`, [
+          idempotencyScope,
+          idempotencyKey,
+          requestHash,
+          actionId,
+          sqlTime(now),
+        ]);
       }
       const requester = context.actor;
-      const requestedByType = requester.type;
-      await tx.action.create({
-        data: {
-          id: actionId,
-          incidentId: incident.id,
-          kind: body.kind,
-          domainId: domain.id,
-          targetIdentity: body.target.identity,
-          targetResource: resource,
-          targetDisplayName: displayName.name,
-          targetNameFlags: displayName.flags,
-          parameters,
-          justification: body.justification,
-          evidence: (body.evidence ?? []) as Json as Prisma.InputJsonValue,
-          state: "proposed",
-          risk: spec.risk,
-          reversible: spec.reversible,
-          requestedByType,
-          requestedByClientId: requester.type === "workload" ? requester.client.id : null,
-          requestedByUserId: requester.type === "person" ? requester.user.id : null,
-          maxExecutionWindowSeconds: spec.maxExecutionWindowSeconds,
-          decisionDeadline: addSeconds(now, deadline),
-          effectDurationSeconds: body.effectDuration ?? null,
-          plan: plan.diff as unknown as Prisma.InputJsonValue,
-          planHash: plan.hash,
-          planRevertState: plan.revertState === null ? Prisma.DbNull : (plan.revertState as Prisma.InputJsonValue),
-          openKey,
-          createdAt: now,
-        },
-      });
+      await tx.query(INSERT_ACTION, [
+        actionId,
+        incident.id,
+        body.kind,
+        domain.id,
+        body.target.identity,
+        resource,
+        displayName.name,
+        displayName.flags,
+        sqlJson(parameters),
+        body.justification,
+        sqlJson(body.evidence ?? []),
+        spec.risk,
+        spec.reversible,
+        requester.type,
+        requester.type === "workload" ? requester.client.id : null,
+        requester.type === "person" ? requester.user.id : null,
+        spec.maxExecutionWindowSeconds,
+        sqlTime(decisionDeadline),
+        body.effectDuration ?? null,
+        sqlJson(plan.diff),
+        plan.hash,
+        plan.revertState === null ? null : sqlJson(plan.revertState),
+        openKey,
+        sqlTime(now),
+      ]);
       await recordAudit(tx, {
         occurredAt: now,
         actor: actorRef(context.actor),
@@ -207,40 +228,29 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
           kind: body.kind,
           target: { identity: body.target.identity, resource, displayName: displayName.name, flags: displayName.flags },
           planHash: plan.hash,
-          decisionDeadline: addSeconds(now, deadline).toISOString(),
+          decisionDeadline: decisionDeadline.toISOString(),
           effectDurationSeconds: body.effectDuration ?? null,
           references: plan.references as unknown as Json,
         },
       });
 
-      const decision = await decideAndRecord(tx, context, "propose", {
-        actionId,
-        incidentId: incident.id,
-        kind: body.kind,
-        risk: spec.risk,
-        domainName: domain.name,
-        incidentSeverity: incident.severity,
-        reversible: spec.reversible,
-      });
+      // The decision assertInScope made is the one stored: the request it evaluated is this one.
+      const stored = await recordDecision(tx, context, "propose", target, decision);
       const snapshot = { id: actionId, state: "proposed" as const, version: 0, incidentId: incident.id, domainName: domain.name };
-      if (decision.effect === "allow") {
-        await transitionAction(tx, context, snapshot, "pending", {
-          data: { requiredApprovals: decision.requiredApprovals, maxExecutionWindowSeconds: decision.maxExecutionWindowSeconds },
-        });
-      } else {
-        await transitionAction(tx, context, snapshot, "denied", { reason: decision.reasons.join(" ") || "denied by policy" });
-      }
-      return decision;
+      await transitionAction(tx, context, snapshot, "pending", {
+        data: { requiredApprovals: stored.requiredApprovals, maxExecutionWindowSeconds: stored.maxExecutionWindowSeconds },
+      });
+      return stored;
     });
-    return { action: await loadActionView(context.db, actionId), decision, replayed: false };
+    return { action: await loadActionView(context.db, actionId), decision: recorded, replayed: false };
   } catch (error) {
-    if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== "P2002") throw error;
+    if (!isUniqueViolation(error)) throw error;
     // A concurrent request won the race on the idempotency key or on the target.
     if (idempotencyKey) {
-      const replayId = await findReplay(context.db, idempotencyScope, idempotencyKey, requestHash);
+      const replayId = await findReplay(sql, idempotencyScope, idempotencyKey, requestHash);
       if (replayId) return { action: await loadActionView(context.db, replayId), decision: null, replayed: true };
     }
-    const open = await context.db.action.findUnique({ where: { openKey }, select: { id: true, state: true } });
+    const [open] = await sql.query<{ id: string; state: string }>(`SELECT id, state::text AS state FROM actions WHERE "openKey" = $1::text`, [openKey]);
     if (open) {
       throw new OpenActionExists(`action ${open.id} of kind ${body.kind} on this target is already ${open.state}`, { actionId: open.id, state: open.state });
     }

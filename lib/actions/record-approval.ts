@@ -1,4 +1,6 @@
-import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
+import { randomUUID } from "node:crypto";
+import { auditedSqlTransaction, recordAudit } from "@/lib/audit/trail";
+import { sqlTime, type PgTransaction } from "@/lib/db/sql";
 import { enqueueExecution } from "@/lib/executor/enqueue";
 import { ApprovalExpired, ActionStateConflict, Forbidden, PolicyDenied, SeparationOfDutiesViolation, ValidationFailed } from "@/lib/errors";
 import { addSeconds } from "@/lib/time/clock";
@@ -68,7 +70,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
   if (context.actor.type !== "person") throw new Forbidden("only a person can approve or reject an action");
   const user = context.actor.user;
 
-  const outcome = await auditedTransaction(context.db, async (tx) => {
+  const outcome = await auditedSqlTransaction(context.db, async (tx) => {
     const action = await lockAction(tx, actionId);
     if (action.state !== "pending") {
       throw new ActionStateConflict(`action ${action.id} is ${action.state}, not pending, so it takes no decision`, { actionId: action.id, state: action.state });
@@ -79,9 +81,8 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
     }
     const independence = assertIndependent(action, user, body.decision);
 
-    const round = await currentRound(tx, action.id);
-    const already = await tx.approval.findUnique({ where: { actionId_round_approverId: { actionId: action.id, round, approverId: user.id } } });
-    if (already) return { recorded: false, grantId: null, denied: null };
+    const { round, alreadyDecided } = await currentRound(tx, action.id, user.id);
+    if (alreadyDecided) return { recorded: false, grantId: null, denied: null };
 
     // Windows are checked against the maximum fixed at proposal before policy runs, so an
     // approver gets a 422 that names the limit. Policy checks the window again below.
@@ -94,19 +95,18 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
     // A denied decision is kept (its audit event included); the caller gets PolicyDenied.
     if (decision.effect === "deny") return { recorded: false, grantId: null, denied: decision };
 
-    await tx.approval.create({
-      data: {
-        actionId: action.id,
-        approverId: user.id,
-        decision: body.decision,
-        reason: body.reason,
-        executionWindowSeconds: body.decision === "approve" ? body.executionWindow : null,
-        effectDurationSeconds: body.decision === "approve" ? (body.effectDuration ?? null) : null,
-        policyDecisionId: decision.id,
-        round,
-        createdAt: now,
-      },
-    });
+    await tx.query(INSERT_APPROVAL, [
+      randomUUID(),
+      action.id,
+      user.id,
+      body.decision,
+      body.reason,
+      body.decision === "approve" ? body.executionWindow : null,
+      body.decision === "approve" ? (body.effectDuration ?? null) : null,
+      decision.id,
+      round,
+      sqlTime(now),
+    ]);
     await recordAudit(tx, {
       occurredAt: now,
       actor: actorRef(context.actor),
@@ -129,7 +129,10 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
       return { recorded: true, grantId: null, denied: null };
     }
 
-    const approvals = await tx.approval.findMany({ where: { actionId: action.id, round, decision: "approve" } });
+    const approvals = await tx.query<{ approverId: string; executionWindowSeconds: number | null }>(
+      `SELECT "approverId", "executionWindowSeconds" FROM approvals WHERE "actionId" = $1::uuid AND round = $2::integer AND decision = 'approve' ORDER BY "createdAt", id`,
+      [action.id, round],
+    );
     const required = Math.max(action.requiredApprovals, decision.requiredApprovals);
     if (approvals.length < required) return { recorded: true, grantId: null, denied: null };
 
@@ -140,17 +143,8 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
       data: { effectDurationSeconds: effectDuration, requiredApprovals: required },
       payload: { approvers: approvals.map((approval) => approval.approverId) },
     });
-    const grant = await tx.grant.create({
-      data: {
-        actionId: action.id,
-        domainId: action.domainId,
-        targetIdentity: action.targetIdentity,
-        planHash: action.planHash,
-        policyDecisionId: decision.id,
-        expiresAt: addSeconds(now, window),
-        createdAt: now,
-      },
-    });
+    const grant = { id: randomUUID(), expiresAt: addSeconds(now, window) };
+    await tx.query(INSERT_GRANT, [grant.id, action.id, action.domainId, action.targetIdentity, action.planHash, decision.id, sqlTime(grant.expiresAt), sqlTime(now)]);
     await recordAudit(tx, {
       occurredAt: now,
       actor: { type: "system", id: "cordon" },
@@ -172,8 +166,28 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
   return { action: await loadActionView(context.db, actionId), recorded: outcome.recorded, grantId: outcome.grantId };
 }
 
-/** Approvals are counted per round; a drift that returns the action to pending starts a new one. */
-async function currentRound(tx: Parameters<typeof lockAction>[0], actionId: string): Promise<number> {
-  const drifts = await tx.auditEvent.count({ where: { actionId, eventType: "action.drifted" } });
-  return drifts;
+/**
+ * Approvals are counted per round; a drift that returns the action to pending starts a new
+ * one. Also says whether this person already decided in the current round.
+ */
+async function currentRound(tx: PgTransaction, actionId: string, approverId: string): Promise<{ round: number; alreadyDecided: boolean }> {
+  const [row] = await tx.query<{ round: number; alreadyDecided: boolean }>(CURRENT_ROUND, [actionId, approverId]);
+  return row ?? { round: 0, alreadyDecided: false };
 }
+
+const CURRENT_ROUND = `
+  WITH current AS (
+    SELECT count(*)::integer AS round FROM audit_events WHERE "actionId" = $1::uuid AND "eventType" = 'action.drifted'
+  )
+  SELECT current.round,
+         EXISTS (SELECT 1 FROM approvals WHERE "actionId" = $1::uuid AND round = current.round AND "approverId" = $2::uuid) AS "alreadyDecided"
+    FROM current`;
+
+const INSERT_APPROVAL = `
+  INSERT INTO approvals (id, "actionId", "approverId", decision, reason, "executionWindowSeconds", "effectDurationSeconds",
+                         "policyDecisionId", round, "createdAt")
+  VALUES ($1::uuid, $2::uuid, $3::uuid, $4::"ApprovalDecision", $5::text, $6::integer, $7::integer, $8::uuid, $9::integer, $10::timestamp(3))`;
+
+const INSERT_GRANT = `
+  INSERT INTO grants (id, "actionId", "domainId", "targetIdentity", "planHash", "policyDecisionId", "expiresAt", "createdAt")
+  VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::uuid, $7::timestamp(3), $8::timestamp(3))`;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Prisma, type Db } from "@/lib/db/client";
 import type { AuditEvent } from "@/lib/db/generated/client";
+import { sqlJson, sqlOf, sqlTime, type Queryable, type Sql } from "@/lib/db/sql";
 import { ValidationFailed } from "@/lib/errors";
 import { systemClock, type Clock } from "@/lib/time/clock";
 import { GENESIS_HASH, auditEventHash } from "./event-hash";
@@ -39,7 +39,7 @@ export class AuditTransactionRequired extends Error {
  * Throws ValidationFailed for an invalid input and AuditTransactionRequired when `tx` is not
  * inside a transaction.
  */
-export async function appendAuditEvent(tx: Db, input: AuditEventInput, options: AppendAuditOptions = {}): Promise<AuditEventRecord> {
+export async function appendAuditEvent(tx: Queryable, input: AuditEventInput, options: AppendAuditOptions = {}): Promise<AuditEventRecord> {
   const [record] = await appendAuditEvents(tx, [input], options);
   if (!record) throw new Error("appendAuditEvents returned no record for one input");
   return record;
@@ -50,14 +50,15 @@ export async function appendAuditEvent(tx: Db, input: AuditEventInput, options: 
  * order. Events of one chain keep their input order. Each chain's head is locked once and its
  * events are inserted with one multi-row INSERT.
  */
-export async function appendAuditEvents(tx: Db, inputs: readonly AuditEventInput[], options: AppendAuditOptions = {}): Promise<AuditEventRecord[]> {
+export async function appendAuditEvents(tx: Queryable, inputs: readonly AuditEventInput[], options: AppendAuditOptions = {}): Promise<AuditEventRecord[]> {
   if (inputs.length === 0) return [];
   if (inputs.length > MAX_AUDIT_BATCH) {
     throw new ValidationFailed(`too many audit events in one batch: ${inputs.length}, the maximum is ${MAX_AUDIT_BATCH}; split the batch`);
   }
   const events = normaliseBatch(inputs, options.clock ?? systemClock);
+  const sql = sqlOf(tx);
 
-  const transactionId = options.insideTransaction ? null : await requireTransaction(tx);
+  const transactionId = options.insideTransaction ? null : await requireTransaction(sql);
 
   // Chains are locked in one fixed order, so two calls that share chains cannot deadlock on
   // their heads. A transaction that appends several times can still lock them in another order.
@@ -66,7 +67,7 @@ export async function appendAuditEvents(tx: Db, inputs: readonly AuditEventInput
   const stored = new Map<string, AuditEventRecord>();
   for (const chain of chains) {
     const members = byChain.get(chain) ?? [];
-    for (const record of await appendToChain(tx, chain, members, transactionId)) stored.set(record.id, record);
+    for (const record of await appendToChain(sql, chain, members, transactionId)) stored.set(record.id, record);
   }
 
   return events.map(({ id }) => {
@@ -107,8 +108,8 @@ function groupByChain(events: readonly PendingEvent[]): Map<string, PendingEvent
  * own statement runs in: outside a transaction every statement gets a new id, so the lock
  * matches no row and nothing is written.
  */
-async function requireTransaction(tx: Db): Promise<string> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT pg_current_xact_id()::text AS id`;
+async function requireTransaction(sql: Sql): Promise<string> {
+  const rows = await sql.query<{ id: string }>("SELECT pg_current_xact_id()::text AS id");
   const id = rows[0]?.id;
   if (!id) throw new Error("PostgreSQL returned no transaction id");
   return id;
@@ -120,49 +121,67 @@ async function requireTransaction(tx: Db): Promise<string> {
  * while appends to other chains do not wait. Returns the last reserved sequence and the hash
  * of the event before the first reserved one.
  */
-async function reserveSequences(tx: Db, chain: string, count: number, transactionId: string | null): Promise<{ sequence: number; hash: string }> {
-  const rows = await tx.$queryRaw<{ sequence: number; hash: string }[]>`
-    INSERT INTO audit_chain_heads (chain, sequence, hash, "updatedAt")
-    SELECT ${chain}::text, ${count}::integer, ${GENESIS_HASH}::text, now() AT TIME ZONE 'UTC'
-    WHERE ${transactionId}::xid8 IS NULL OR pg_current_xact_id() = ${transactionId}::xid8
-    ON CONFLICT (chain) DO UPDATE
-      SET sequence = audit_chain_heads.sequence + EXCLUDED.sequence, "updatedAt" = EXCLUDED."updatedAt"
-    RETURNING sequence, hash`;
+async function reserveSequences(sql: Sql, chain: string, count: number, transactionId: string | null): Promise<{ sequence: number; hash: string }> {
+  const rows = await sql.query<{ sequence: number; hash: string }>(RESERVE_SEQUENCES, [chain, count, GENESIS_HASH, transactionId]);
   const head = rows[0];
   if (!head) throw new AuditTransactionRequired("appendAuditEvent must be called with a transaction client, inside the transaction that makes the change it records");
   return head;
 }
 
-async function appendToChain(tx: Db, chain: string, events: readonly PendingEvent[], transactionId: string | null): Promise<AuditEventRecord[]> {
-  const head = await reserveSequences(tx, chain, events.length, transactionId);
+const RESERVE_SEQUENCES = `
+  INSERT INTO audit_chain_heads (chain, sequence, hash, "updatedAt")
+  SELECT $1::text, $2::integer, $3::text, now() AT TIME ZONE 'UTC'
+   WHERE $4::xid8 IS NULL OR pg_current_xact_id() = $4::xid8
+  ON CONFLICT (chain) DO UPDATE
+    SET sequence = audit_chain_heads.sequence + EXCLUDED.sequence, "updatedAt" = EXCLUDED."updatedAt"
+  RETURNING sequence, hash`;
+
+// One statement for any number of events (the arrays are columns), so it is prepared once per
+// connection. It also moves the chain head's hash to the last inserted event.
+const INSERT_EVENTS = `
+  WITH inserted AS (
+    INSERT INTO audit_events (id, chain, sequence, "occurredAt", "actorType", "actorId", "eventType", "actionId",
+                              "incidentId", domain, "correlationId", source, payload, "prevHash", hash)
+    SELECT id, $1::text, sequence, "occurredAt", "actorType", "actorId", "eventType", "actionId",
+           "incidentId", domain, "correlationId", source, payload, "prevHash", hash
+      FROM unnest($2::uuid[], $3::integer[], $4::timestamp(3)[], $5::"ActorType"[], $6::text[], $7::text[], $8::uuid[],
+                  $9::uuid[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::text[], $15::text[])
+        AS e(id, sequence, "occurredAt", "actorType", "actorId", "eventType", "actionId",
+             "incidentId", domain, "correlationId", source, payload, "prevHash", hash)
+    RETURNING *
+  ), head AS (
+    UPDATE audit_chain_heads SET hash = $16::text WHERE chain = $1::text
+  )
+  SELECT * FROM inserted`;
+
+async function appendToChain(sql: Sql, chain: string, events: readonly PendingEvent[], transactionId: string | null): Promise<AuditEventRecord[]> {
+  const head = await reserveSequences(sql, chain, events.length, transactionId);
 
   let sequence = head.sequence - events.length;
   let prevHash = head.hash;
-  const rows: Prisma.AuditEventCreateManyInput[] = [];
+  const columns = Array.from({ length: 14 }, (): unknown[] => []);
   for (const event of events) {
     sequence += 1;
     const hash = auditEventHash({ ...event, sequence, prevHash });
-    rows.push({
-      id: event.id,
-      chain,
+    const row = [
+      event.id,
       sequence,
-      occurredAt: event.occurredAt,
-      actorType: event.actorType,
-      actorId: event.actorId,
-      eventType: event.eventType,
-      actionId: event.actionId,
-      incidentId: event.incidentId,
-      domain: event.domain,
-      correlationId: event.correlationId,
-      source: event.source,
-      payload: event.payload === null ? Prisma.JsonNull : (event.payload as Prisma.InputJsonValue),
+      sqlTime(event.occurredAt),
+      event.actorType,
+      event.actorId,
+      event.eventType,
+      event.actionId,
+      event.incidentId,
+      event.domain,
+      event.correlationId,
+      event.source,
+      sqlJson(event.payload),
       prevHash,
       hash,
-    });
+    ];
+    row.forEach((value, index) => columns[index]!.push(value));
     prevHash = hash;
   }
 
-  const records = await tx.auditEvent.createManyAndReturn({ data: rows });
-  await tx.auditChainHead.update({ where: { chain }, data: { hash: prevHash } });
-  return records;
+  return sql.query<AuditEventRecord>(INSERT_EVENTS, [chain, ...columns, prevHash]);
 }

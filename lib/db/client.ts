@@ -1,5 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/client";
+import { registerPool } from "./sql";
 
 export { Prisma } from "./generated/client";
 export type { PrismaClient } from "./generated/client";
@@ -21,9 +23,15 @@ export type {
 /** A Prisma client or the transaction client inside `$transaction`. */
 export type Db = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
+/**
+ * Creates a Prisma client on a pool that `sqlTransaction` shares, so the hot path's plain SQL
+ * and Prisma's queries draw on the same connections. Disconnecting the client ends the pool.
+ */
 export function createPrismaClient(connectionString: string, options: { max?: number } = {}): PrismaClient {
-  const adapter = new PrismaPg({ connectionString, max: options.max ?? 10 });
-  return new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  registerPool(prisma, pool);
+  return prisma;
 }
 
 const globalForPrisma = globalThis as unknown as { cordonPrisma?: PrismaClient };

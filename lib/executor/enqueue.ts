@@ -1,4 +1,4 @@
-import type { Db } from "@/lib/db/client";
+import { sqlOf, sqlTime, type Queryable } from "@/lib/db/sql";
 
 export const EXECUTE_ACTION_TASK = "execute_action";
 export const REVERT_ACTION_TASK = "revert_action";
@@ -24,7 +24,7 @@ export function revertJobKey(actionId: string): string {
  * one job per action. Workers are woken by the NOTIFY that graphile-worker sends on commit.
  * Needs the graphile_worker schema (see ensureQueueSchema).
  */
-export async function enqueueExecution(tx: Db, actionId: string): Promise<void> {
+export async function enqueueExecution(tx: Queryable, actionId: string): Promise<void> {
   await addJob(tx, EXECUTE_ACTION_TASK, actionId, executeJobKey(actionId), null);
 }
 
@@ -32,21 +32,23 @@ export async function enqueueExecution(tx: Db, actionId: string): Promise<void> 
  * Queues the revert of a reversible action for `runAt` (its effectEndsAt). Queuing again
  * with another time moves the same job, so extending an effect needs only another call.
  */
-export async function enqueueRevert(tx: Db, actionId: string, runAt: Date): Promise<void> {
+export async function enqueueRevert(tx: Queryable, actionId: string, runAt: Date): Promise<void> {
   await addJob(tx, REVERT_ACTION_TASK, actionId, revertJobKey(actionId), runAt);
 }
 
-async function addJob(tx: Db, task: string, actionId: string, jobKey: string, runAt: Date | null): Promise<void> {
+// job_key_mode 'replace' updates a queued job with the same key. If that job is running,
+// graphile-worker queues a new one, which finds the action's state and skips or resumes.
+const ADD_JOB = `
+  SELECT id::text AS id
+    FROM graphile_worker.add_job(
+           identifier => $1::text,
+           payload => $2::json,
+           run_at => $3::timestamptz,
+           max_attempts => $4::int,
+           job_key => $5::text,
+           job_key_mode => 'replace')`;
+
+async function addJob(tx: Queryable, task: string, actionId: string, jobKey: string, runAt: Date | null): Promise<void> {
   const payload = JSON.stringify({ actionId } satisfies ActionJobPayload);
-  // job_key_mode 'replace' updates a queued job with the same key. If that job is running,
-  // graphile-worker queues a new one, which finds the action's state and skips or resumes.
-  await tx.$queryRaw`
-    SELECT id::text AS id
-      FROM graphile_worker.add_job(
-             identifier => ${task}::text,
-             payload => ${payload}::json,
-             run_at => ${runAt}::timestamptz,
-             max_attempts => ${MAX_JOB_ATTEMPTS}::int,
-             job_key => ${jobKey}::text,
-             job_key_mode => 'replace')`;
+  await sqlOf(tx).query(ADD_JOB, [task, payload, runAt === null ? null : sqlTime(runAt), MAX_JOB_ATTEMPTS, jobKey]);
 }

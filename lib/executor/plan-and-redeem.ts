@@ -4,7 +4,6 @@ import { transitionAction } from "@/lib/actions/transition";
 import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import { planHash } from "@/lib/connectors/plan-hash";
 import type { Connector, GrantForApply, Plan } from "@/lib/connectors/types";
-import { Prisma } from "@/lib/db/client";
 import { ActionStateConflict, GrantExpired, PolicyDenied } from "@/lib/errors";
 import { redeemGrant } from "@/lib/grants/redeem-grant";
 import type { Json } from "@/lib/util/canonical-json";
@@ -95,9 +94,9 @@ async function returnToApprovers(context: ServiceContext, action: ExecutableActi
     await transitionAction(tx, context, locked, "pending", {
       reason: "the target changed after approval; the fresh plan needs a new approval",
       data: {
-        plan: plan.diff as unknown as Prisma.InputJsonValue,
+        plan: plan.diff as unknown as Json,
         planHash: freshHash,
-        planRevertState: plan.revertState === null ? Prisma.DbNull : (plan.revertState as Prisma.InputJsonValue),
+        planRevertState: plan.revertState,
         decisionDeadline,
       },
     });

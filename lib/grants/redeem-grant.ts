@@ -2,7 +2,9 @@ import { lockAction } from "@/lib/actions/lock-action";
 import { decideAndRecord } from "@/lib/actions/policy-check";
 import { transitionAction } from "@/lib/actions/transition";
 import type { ServiceContext } from "@/lib/actions/context";
-import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
+import { auditedSqlTransaction, recordAudit } from "@/lib/audit/trail";
+import type { WorkloadClient } from "@/lib/db/client";
+import { sqlTime } from "@/lib/db/sql";
 import { ActionStateConflict, GrantAlreadyRedeemed, GrantExpired, GrantNotFound, PlanHashMismatch, PolicyDenied } from "@/lib/errors";
 
 export interface RedeemedGrant {
@@ -13,6 +15,15 @@ export interface RedeemedGrant {
   redeemedAt: Date;
 }
 
+const LATEST_GRANT = `
+  SELECT id, "planHash", "expiresAt", "redeemedAt" FROM grants WHERE "actionId" = $1::uuid ORDER BY "createdAt" DESC, id DESC LIMIT 1`;
+
+// node-postgres cannot parse an array of an enum, so allowedKinds is read as text[].
+const SELECT_CLIENT = `
+  SELECT id, name, "ownerEmail", "allowedKinds"::text[] AS "allowedKinds", "allowedDomains", "rateLimitPerMinute", enabled,
+         "jwtIssuer", "jwksUrl", "jwtSubject", "floodFlaggedAt", "createdAt", "updatedAt"
+    FROM workload_clients WHERE id = $1::uuid`;
+
 type Outcome = { grant: RedeemedGrant; denied: null } | { grant: null; denied: { reasons: string[]; policies: string[] } };
 
 /**
@@ -22,9 +33,9 @@ type Outcome = { grant: RedeemedGrant; denied: null } | { grant: null; denied: {
  * (the action becomes `denied`). On success the action moves to `executing`.
  */
 export async function redeemGrant(context: ServiceContext, actionId: string, planHash: string, redeemedBy: string): Promise<RedeemedGrant> {
-  const outcome = await auditedTransaction(context.db, async (tx): Promise<Outcome> => {
+  const outcome = await auditedSqlTransaction(context.db, async (tx): Promise<Outcome> => {
     const action = await lockAction(tx, actionId);
-    const grant = await tx.grant.findFirst({ where: { actionId }, orderBy: { createdAt: "desc" } });
+    const [grant] = await tx.query<{ id: string; planHash: string; expiresAt: Date; redeemedAt: Date | null }>(LATEST_GRANT, [actionId]);
     if (!grant) throw new GrantNotFound(`action ${actionId} has no grant; it must be approved first`, { actionId });
     if (grant.redeemedAt) throw new GrantAlreadyRedeemed(`the grant of action ${actionId} was already redeemed at ${grant.redeemedAt.toISOString()}`, { actionId, grantId: grant.id });
     if (action.state !== "approved") throw new ActionStateConflict(`action ${actionId} is ${action.state}, not approved`, { actionId, state: action.state });
@@ -50,7 +61,7 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
     // The proposing workload must still be enabled and still be allowed to propose this:
     // a client whose scope was narrowed or which was disabled after a compromise must not
     // have its earlier proposals executed.
-    const requester = action.requestedByClientId ? await tx.workloadClient.findUnique({ where: { id: action.requestedByClientId } }) : null;
+    const [requester] = action.requestedByClientId ? await tx.query<WorkloadClient>(SELECT_CLIENT, [action.requestedByClientId]) : [];
     const scope = requester ? await decideAndRecord(tx, { ...context, actor: { type: "workload", client: requester } }, "propose", target) : null;
     const denial =
       decision.effect === "deny"
@@ -65,8 +76,12 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
       return { grant: null, denied: { reasons: denial.reasons, policies: denial.determiningPolicies } };
     }
 
-    const redeemed = await tx.grant.updateMany({ where: { id: grant.id, redeemedAt: null }, data: { redeemedAt: now, redeemedBy } });
-    if (redeemed.count !== 1) throw new GrantAlreadyRedeemed(`the grant of action ${actionId} was already redeemed`, { actionId, grantId: grant.id });
+    const redeemed = await tx.query(`UPDATE grants SET "redeemedAt" = $2::timestamp(3), "redeemedBy" = $3::text WHERE id = $1::uuid AND "redeemedAt" IS NULL RETURNING id`, [
+      grant.id,
+      sqlTime(now),
+      redeemedBy,
+    ]);
+    if (redeemed.length !== 1) throw new GrantAlreadyRedeemed(`the grant of action ${actionId} was already redeemed`, { actionId, grantId: grant.id });
     await recordAudit(tx, {
       occurredAt: now,
       actor: { type: "system", id: redeemedBy },
