@@ -105,13 +105,24 @@ async function assertInScope(context: ServiceContext, target: PolicyTarget, body
   throw new PolicyDenied(decision.reasons.join(" ") || "policy denies this proposal", { policies: decision.determiningPolicies });
 }
 
-// A workload may use the incidents it reported and those people created ($2 is null for a
-// person). Another client's incident is reported as unknown, the same as a missing one.
-const FIND_INCIDENT = `
-  SELECT id, severity::text AS severity FROM incidents
-   WHERE id = $1::uuid AND ($2::uuid IS NULL OR "createdByClientId" = $2::uuid OR "createdByClientId" IS NULL)`;
+// One read for both: the incident, which a workload may use when it reported it or a person
+// created it ($2 is null for a person; another client's incident is reported as unknown, the
+// same as a missing one), and the domain, which is used only once policy allowed the proposal.
+const FIND_INCIDENT_AND_DOMAIN = `
+  SELECT i.id AS "incidentId", i.severity::text AS "incidentSeverity",
+         d.id AS "domainId", d.name AS "domainName", d.kind::text AS "domainKind", d.enabled AS "domainEnabled"
+    FROM (SELECT 1) AS one
+    LEFT JOIN incidents i ON i.id = $1::uuid AND ($2::uuid IS NULL OR i."createdByClientId" = $2::uuid OR i."createdByClientId" IS NULL)
+    LEFT JOIN domains d ON d.name = $3::text`;
 
-const FIND_DOMAIN = `SELECT id, name, kind::text AS kind, enabled FROM domains WHERE name = $1::text`;
+interface IncidentAndDomain {
+  incidentId: string | null;
+  incidentSeverity: string | null;
+  domainId: string | null;
+  domainName: string | null;
+  domainKind: string | null;
+  domainEnabled: boolean | null;
+}
 
 const INSERT_ACTION = `
   INSERT INTO actions (id, "incidentId", kind, "domainId", "targetIdentity", "targetResource", "targetDisplayName", "targetNameFlags",
@@ -142,7 +153,8 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
     if (replayId) return { action: await loadActionView(context.db, replayId), decision: null, replayed: true };
   }
 
-  const [incident] = await sql.query<{ id: string; severity: string }>(FIND_INCIDENT, [body.incidentId, context.actor.type === "workload" ? context.actor.client.id : null]);
+  const [found] = await sql.query<IncidentAndDomain>(FIND_INCIDENT_AND_DOMAIN, [body.incidentId, context.actor.type === "workload" ? context.actor.client.id : null, body.target.domain]);
+  const incident = found?.incidentId ? { id: found.incidentId, severity: found.incidentSeverity ?? "" } : null;
   if (!incident) {
     throw new ValidationFailed(`incident ${body.incidentId} does not exist; create it with POST /api/v1/incidents first`, [{ pointer: "/incidentId", message: "unknown incident" }]);
   }
@@ -159,8 +171,8 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
   };
   const decision = await assertInScope(context, target, body);
 
-  const [domain] = await sql.query<{ id: string; name: string; kind: string; enabled: boolean }>(FIND_DOMAIN, [body.target.domain]);
-  if (!domain || !domain.enabled) {
+  const domain = found?.domainId && found.domainEnabled ? { id: found.domainId, name: found.domainName ?? "", kind: found.domainKind ?? "" } : null;
+  if (!domain) {
     throw new ValidationFailed(`domain ${JSON.stringify(body.target.domain)} is not registered or is disabled`, [{ pointer: "/target/domain", message: "unknown or disabled domain" }]);
   }
 

@@ -1,5 +1,5 @@
 import type { Db } from "@/lib/db/client";
-import { sqlOf, type Queryable } from "@/lib/db/sql";
+import { jsonTime, sqlOf, type Queryable } from "@/lib/db/sql";
 import { NotFound } from "@/lib/errors";
 import { formatIsoDuration } from "@/lib/time/duration";
 
@@ -40,13 +40,6 @@ const ACTION_VIEW = `
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
 
-/** A `timestamp` inside JSON is UTC written without a zone. */
-function utc(text: string): Date;
-function utc(text: string | null): Date | null;
-function utc(text: string | null): Date | null {
-  return text === null ? null : new Date(`${text}Z`);
-}
-
 type JsonDates<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 type ViewRow = Omit<ActionWithRelations, "requestedByClient" | "decisions" | "approvals" | "grants" | "executions"> & {
   requestedByClient: JsonDates<NonNullable<ActionWithRelations["requestedByClient"]>> | null;
@@ -59,15 +52,15 @@ type ViewRow = Omit<ActionWithRelations, "requestedByClient" | "decisions" | "ap
 function reviveDates(row: ViewRow): ActionWithRelations {
   return {
     ...row,
-    requestedByClient: row.requestedByClient && { ...row.requestedByClient, floodFlaggedAt: utc(row.requestedByClient.floodFlaggedAt) },
-    decisions: row.decisions.map((decision) => ({ ...decision, createdAt: utc(decision.createdAt) })),
-    approvals: row.approvals.map((approval) => ({ ...approval, createdAt: utc(approval.createdAt) })),
-    grants: row.grants.map((grant) => ({ ...grant, expiresAt: utc(grant.expiresAt), redeemedAt: utc(grant.redeemedAt), createdAt: utc(grant.createdAt) })),
+    requestedByClient: row.requestedByClient && { ...row.requestedByClient, floodFlaggedAt: jsonTime(row.requestedByClient.floodFlaggedAt) },
+    decisions: row.decisions.map((decision) => ({ ...decision, createdAt: jsonTime(decision.createdAt) })),
+    approvals: row.approvals.map((approval) => ({ ...approval, createdAt: jsonTime(approval.createdAt) })),
+    grants: row.grants.map((grant) => ({ ...grant, expiresAt: jsonTime(grant.expiresAt), redeemedAt: jsonTime(grant.redeemedAt), createdAt: jsonTime(grant.createdAt) })),
     executions: row.executions.map((execution) => ({
       ...execution,
-      startedAt: utc(execution.startedAt),
-      finishedAt: utc(execution.finishedAt),
-      createdAt: utc(execution.createdAt),
+      startedAt: jsonTime(execution.startedAt),
+      finishedAt: jsonTime(execution.finishedAt),
+      createdAt: jsonTime(execution.createdAt),
     })),
   };
 }

@@ -81,7 +81,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
     }
     const independence = assertIndependent(action, user, body.decision);
 
-    const { round, alreadyDecided } = await currentRound(tx, action.id, user.id);
+    const { round, alreadyDecided, approvals: earlier } = await currentRound(tx, action.id, user.id);
     if (alreadyDecided) return { recorded: false, grantId: null, denied: null };
 
     // Windows are checked against the maximum fixed at proposal before policy runs, so an
@@ -129,10 +129,9 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
       return { recorded: true, grantId: null, denied: null };
     }
 
-    const approvals = await tx.query<{ approverId: string; executionWindowSeconds: number | null }>(
-      `SELECT "approverId", "executionWindowSeconds" FROM approvals WHERE "actionId" = $1::uuid AND round = $2::integer AND decision = 'approve' ORDER BY "createdAt", id`,
-      [action.id, round],
-    );
+    // The row lock keeps other decisions out until this transaction ends, so the approvals
+    // read after taking it, plus this one, are all the approvals of the round.
+    const approvals = [...earlier, { approverId: user.id, executionWindowSeconds: body.executionWindow }];
     const required = Math.max(action.requiredApprovals, decision.requiredApprovals);
     if (approvals.length < required) return { recorded: true, grantId: null, denied: null };
 
@@ -166,13 +165,22 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
   return { action: await loadActionView(context.db, actionId), recorded: outcome.recorded, grantId: outcome.grantId };
 }
 
+interface Round {
+  round: number;
+  alreadyDecided: boolean;
+  /** Approvals of the round so far, oldest first. */
+  approvals: { approverId: string; executionWindowSeconds: number | null }[];
+}
+
 /**
  * Approvals are counted per round; a drift that returns the action to pending starts a new
- * one. Also says whether this person already decided in the current round.
+ * one. Reads the round, whether this person already decided in it, and its approvals. Call it
+ * after lockAction: a statement that starts after the lock sees every decision committed before.
  */
-async function currentRound(tx: PgTransaction, actionId: string, approverId: string): Promise<{ round: number; alreadyDecided: boolean }> {
-  const [row] = await tx.query<{ round: number; alreadyDecided: boolean }>(CURRENT_ROUND, [actionId, approverId]);
-  return row ?? { round: 0, alreadyDecided: false };
+async function currentRound(tx: PgTransaction, actionId: string, approverId: string): Promise<Round> {
+  const [row] = await tx.query<Round>(CURRENT_ROUND, [actionId, approverId]);
+  if (!row) throw new Error("the round query returned no row");
+  return row;
 }
 
 const CURRENT_ROUND = `
@@ -180,9 +188,10 @@ const CURRENT_ROUND = `
     SELECT count(*)::integer AS round FROM audit_events WHERE "actionId" = $1::uuid AND "eventType" = 'action.drifted'
   )
   SELECT current.round,
-         EXISTS (SELECT 1 FROM approvals WHERE "actionId" = $1::uuid AND round = current.round AND "approverId" = $2::uuid) AS "alreadyDecided"
+         EXISTS (SELECT 1 FROM approvals WHERE "actionId" = $1::uuid AND round = current.round AND "approverId" = $2::uuid) AS "alreadyDecided",
+         coalesce((SELECT json_agg(json_build_object('approverId', "approverId", 'executionWindowSeconds', "executionWindowSeconds") ORDER BY "createdAt", id)
+                     FROM approvals WHERE "actionId" = $1::uuid AND round = current.round AND decision = 'approve'), '[]') AS approvals
     FROM current`;
-
 const INSERT_APPROVAL = `
   INSERT INTO approvals (id, "actionId", "approverId", decision, reason, "executionWindowSeconds", "effectDurationSeconds",
                          "policyDecisionId", round, "createdAt")

@@ -76,6 +76,13 @@ export function sqlTime(date: Date): string {
   return date.toISOString();
 }
 
+/** Reads a `timestamp` that PostgreSQL wrote into JSON: UTC, without a zone. */
+export function jsonTime(text: string): Date;
+export function jsonTime(text: string | null): Date | null;
+export function jsonTime(text: string | null): Date | null {
+  return text === null ? null : new Date(`${text}Z`);
+}
+
 /** A JSON value as the text of a `::jsonb` parameter. */
 export function sqlJson(value: unknown): string {
   return JSON.stringify(value ?? null);

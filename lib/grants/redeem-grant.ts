@@ -4,7 +4,7 @@ import { transitionAction } from "@/lib/actions/transition";
 import type { ServiceContext } from "@/lib/actions/context";
 import { auditedSqlTransaction, recordAudit } from "@/lib/audit/trail";
 import type { WorkloadClient } from "@/lib/db/client";
-import { sqlTime } from "@/lib/db/sql";
+import { jsonTime, sqlTime } from "@/lib/db/sql";
 import { ActionStateConflict, GrantAlreadyRedeemed, GrantExpired, GrantNotFound, PlanHashMismatch, PolicyDenied } from "@/lib/errors";
 
 export interface RedeemedGrant {
@@ -15,14 +15,26 @@ export interface RedeemedGrant {
   redeemedAt: Date;
 }
 
-const LATEST_GRANT = `
-  SELECT id, "planHash", "expiresAt", "redeemedAt" FROM grants WHERE "actionId" = $1::uuid ORDER BY "createdAt" DESC, id DESC LIMIT 1`;
+// The newest grant and the proposing workload, whose current scope execution is checked against.
+const LATEST_GRANT_AND_REQUESTER = `
+  SELECT g.id AS "grantId", g."planHash", g."expiresAt", g."redeemedAt",
+         (SELECT row_to_json(c) FROM workload_clients c WHERE c.id = $2::uuid) AS requester
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+      SELECT id, "planHash", "expiresAt", "redeemedAt" FROM grants WHERE "actionId" = $1::uuid ORDER BY "createdAt" DESC, id DESC LIMIT 1
+    ) g ON true`;
 
-// node-postgres cannot parse an array of an enum, so allowedKinds is read as text[].
-const SELECT_CLIENT = `
-  SELECT id, name, "ownerEmail", "allowedKinds"::text[] AS "allowedKinds", "allowedDomains", "rateLimitPerMinute", enabled,
-         "jwtIssuer", "jwksUrl", "jwtSubject", "floodFlaggedAt", "createdAt", "updatedAt"
-    FROM workload_clients WHERE id = $1::uuid`;
+interface GrantAndRequester {
+  grantId: string | null;
+  planHash: string | null;
+  expiresAt: Date | null;
+  redeemedAt: Date | null;
+  requester: (Omit<WorkloadClient, "floodFlaggedAt" | "createdAt" | "updatedAt"> & { floodFlaggedAt: string | null; createdAt: string; updatedAt: string }) | null;
+}
+
+function reviveClient(client: NonNullable<GrantAndRequester["requester"]>): WorkloadClient {
+  return { ...client, floodFlaggedAt: jsonTime(client.floodFlaggedAt), createdAt: jsonTime(client.createdAt), updatedAt: jsonTime(client.updatedAt) };
+}
 
 type Outcome = { grant: RedeemedGrant; denied: null } | { grant: null; denied: { reasons: string[]; policies: string[] } };
 
@@ -35,7 +47,10 @@ type Outcome = { grant: RedeemedGrant; denied: null } | { grant: null; denied: {
 export async function redeemGrant(context: ServiceContext, actionId: string, planHash: string, redeemedBy: string): Promise<RedeemedGrant> {
   const outcome = await auditedSqlTransaction(context.db, async (tx): Promise<Outcome> => {
     const action = await lockAction(tx, actionId);
-    const [grant] = await tx.query<{ id: string; planHash: string; expiresAt: Date; redeemedAt: Date | null }>(LATEST_GRANT, [actionId]);
+    // Read after the lock, so a redemption committed before it is seen.
+    const [row] = await tx.query<GrantAndRequester>(LATEST_GRANT_AND_REQUESTER, [actionId, action.requestedByClientId]);
+    const grant = row?.grantId && row.expiresAt ? { id: row.grantId, planHash: row.planHash ?? "", expiresAt: row.expiresAt, redeemedAt: row.redeemedAt } : null;
+    const requester = row?.requester ? reviveClient(row.requester) : null;
     if (!grant) throw new GrantNotFound(`action ${actionId} has no grant; it must be approved first`, { actionId });
     if (grant.redeemedAt) throw new GrantAlreadyRedeemed(`the grant of action ${actionId} was already redeemed at ${grant.redeemedAt.toISOString()}`, { actionId, grantId: grant.id });
     if (action.state !== "approved") throw new ActionStateConflict(`action ${actionId} is ${action.state}, not approved`, { actionId, state: action.state });
@@ -61,7 +76,6 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
     // The proposing workload must still be enabled and still be allowed to propose this:
     // a client whose scope was narrowed or which was disabled after a compromise must not
     // have its earlier proposals executed.
-    const [requester] = action.requestedByClientId ? await tx.query<WorkloadClient>(SELECT_CLIENT, [action.requestedByClientId]) : [];
     const scope = requester ? await decideAndRecord(tx, { ...context, actor: { type: "workload", client: requester } }, "propose", target) : null;
     const denial =
       decision.effect === "deny"
