@@ -2,6 +2,8 @@
 // propose → approve (grant minted) → redeem against an embedded PostgreSQL and prints
 // actions per second and p50/p99 per transition, beside a ceiling measured in the same run:
 // the same number of rows written with plain parameterised INSERTs, one transaction per action.
+// It also prints what each action cost: statements sent, Node.js CPU and PostgreSQL CPU, and,
+// for comparison, the rate when each of those rows is its own transaction.
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { proposeAction } from "@/lib/actions/propose-action";
@@ -12,7 +14,7 @@ import { createPrismaClient } from "@/lib/db/client";
 import { redeemGrant } from "@/lib/grants/redeem-grant";
 import { loadPolicySet } from "@/lib/policy/engine";
 import { systemClock } from "@/lib/time/clock";
-import { benchLogger, machineDescription, ms, runPool, startBenchDatabase, summarise } from "./support";
+import { benchLogger, machineDescription, ms, nodeCpuMs, postgresCpuMs, runPool, startBenchDatabase, summarise } from "./support";
 
 const { values } = parseArgs({ options: { actions: { type: "string", default: "500" }, concurrency: { type: "string", default: "8" }, incidents: { type: "string", default: "10" } } });
 const count = Number(values.actions);
@@ -20,6 +22,34 @@ const concurrency = Number(values.concurrency);
 // Each incident has its own audit chain, so spreading actions over incidents shows the
 // design's intended case: writes for different incidents do not wait on each other.
 const incidentCount = Number(values.incidents);
+
+// Counts every statement sent by any pg client in this process, Prisma's included.
+let statements = 0;
+const sendQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+  statements += 1;
+  return (sendQuery as (...inner: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+interface PhaseCost {
+  seconds: number;
+  statements: number;
+  nodeMs: number;
+  postgresMs: number | null;
+}
+
+/** Runs `work` and reports its wall time, statements and CPU on both sides. */
+async function measure(dataDir: string, work: () => Promise<void>): Promise<PhaseCost> {
+  const before = { statements, node: nodeCpuMs(), postgres: postgresCpuMs(dataDir), time: performance.now() };
+  await work();
+  const postgres = postgresCpuMs(dataDir);
+  return {
+    seconds: (performance.now() - before.time) / 1000,
+    statements: statements - before.statements,
+    nodeMs: nodeCpuMs() - before.node,
+    postgresMs: postgres === null || before.postgres === null ? null : postgres - before.postgres,
+  };
+}
 
 const COUNTED_TABLES = ["actions", "audit_events", "audit_chain_heads", "policy_decisions", "approvals", "grants"];
 
@@ -47,8 +77,7 @@ async function main(): Promise<void> {
   const timings = { propose: [] as number[], approve: [] as number[], redeem: [] as number[] };
   const before = await rowCounts(probe);
 
-  const started = performance.now();
-  await runPool(count, concurrency, async (index) => {
+  const lifecycle = await measure(database.dataDir, () => runPool(count, concurrency, async (index) => {
     let mark = performance.now();
     const { action } = await proposeAction(
       context({ type: "workload", client }),
@@ -63,31 +92,39 @@ async function main(): Promise<void> {
     mark = performance.now();
     await redeemGrant(context({ type: "system", id: "bench" }), action.id, action.planHash, "bench-worker");
     timings.redeem.push(performance.now() - mark);
-  });
-  const lifecycleSeconds = (performance.now() - started) / 1000;
+  }));
   const rowsPerAction = ((await rowCounts(probe)) - before) / count;
 
   // Ceiling: the same rows as plain INSERTs, one transaction per action, same concurrency.
   await probe.query("CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, action int NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
   const pool = new pg.Pool({ connectionString: database.server.url, max: concurrency });
   const perActionRows = Math.round(rowsPerAction);
-  const ceilingStarted = performance.now();
-  await runPool(count, concurrency, async (index) => {
+  const insertRow = (connection: pg.PoolClient, index: number, row: number) =>
+    connection.query("INSERT INTO bench_ceiling (action, payload) VALUES ($1, $2)", [index, { row, kind: "disable_account" }]);
+  const ceiling = await measure(database.dataDir, () => runPool(count, concurrency, async (index) => {
     const connection = await pool.connect();
     try {
       await connection.query("BEGIN");
-      for (let row = 0; row < perActionRows; row += 1) {
-        await connection.query("INSERT INTO bench_ceiling (action, payload) VALUES ($1, $2)", [index, { row, kind: "disable_account" }]);
-      }
+      for (let row = 0; row < perActionRows; row += 1) await insertRow(connection, index, row);
       await connection.query("COMMIT");
     } finally {
       connection.release();
     }
-  });
-  const ceilingSeconds = (performance.now() - ceilingStarted) / 1000;
+  }));
+  // For comparison only: the same rows, each INSERT committed on its own.
+  const perRow = await measure(database.dataDir, () => runPool(count, concurrency, async (index) => {
+    const connection = await pool.connect();
+    try {
+      for (let row = 0; row < perActionRows; row += 1) await insertRow(connection, index, row);
+    } finally {
+      connection.release();
+    }
+  }));
 
-  const lifecycleRate = count / lifecycleSeconds;
-  const ceilingRate = count / ceilingSeconds;
+  const lifecycleRate = count / lifecycle.seconds;
+  const ceilingRate = count / ceiling.seconds;
+  const perAction = (cost: PhaseCost) =>
+    `${(cost.statements / count).toFixed(1).padStart(5)} statements, Node.js CPU ${ms(cost.nodeMs / count)}, PostgreSQL CPU ${cost.postgresMs === null ? "n/a" : ms(cost.postgresMs / count)}`;
   console.log(`machine: ${machineDescription()}`);
   console.log(`actions: ${count} over ${incidentCount} incidents, concurrency: ${concurrency}, rows written per action: ${rowsPerAction.toFixed(1)}`);
   for (const [name, samples] of Object.entries(timings)) {
@@ -97,6 +134,9 @@ async function main(): Promise<void> {
   console.log(`lifecycle: ${lifecycleRate.toFixed(1)} actions/s (propose → approve → grant → redeem)`);
   console.log(`ceiling:   ${ceilingRate.toFixed(1)} actions/s (${perActionRows} plain INSERTs per transaction)`);
   console.log(`ratio:     ${(lifecycleRate / ceilingRate).toFixed(2)} of the ceiling`);
+  console.log(`per action, lifecycle: ${perAction(lifecycle)}`);
+  console.log(`per action, ceiling:   ${perAction(ceiling)}`);
+  console.log(`for comparison, one transaction per row: ${(count / perRow.seconds).toFixed(1)} actions/s (${perAction(perRow).trim()})`);
 
   await pool.end();
   await probe.end();

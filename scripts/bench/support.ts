@@ -1,8 +1,9 @@
+import { readFileSync, readdirSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { startEmbeddedPostgres, type EmbeddedServer } from "@/lib/db/embedded";
+import { embeddedPaths, startEmbeddedPostgres, type EmbeddedServer } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 import { ensureQueueSchema } from "@/lib/executor/queue-schema";
 
@@ -54,4 +55,50 @@ export function machineDescription(): string {
 
 export function ms(value: number): string {
   return `${value.toFixed(2)} ms`;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function processCpuTicks(pid: number): { own: number; reaped: number } | null {
+  try {
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((index) => Number(fields[index]));
+    return { own: utime! + stime!, reaped: cutime! + cstime! };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time used so far by the embedded PostgreSQL in `dataDir`: the postmaster, its live
+ * children (backends, WAL writer, checkpointer) and the children it has reaped. Linux only;
+ * null where /proc is missing. Ticks are 10 ms, so a phase needs a few seconds to be read well.
+ */
+export function postgresCpuMs(dataDir: string): number | null {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(path.join(embeddedPaths(dataDir).pgData, "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return null;
+  }
+  const root = processCpuTicks(postmaster);
+  if (!root) return null;
+  let ticks = root.own + root.reaped;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+      if (parent === postmaster) ticks += processCpuTicks(Number(entry))?.own ?? 0;
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU time of this Node.js process so far, user and system. */
+export function nodeCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
