@@ -18,9 +18,15 @@ function iso(date: Date | null | undefined): string | null {
   return date ? date.toISOString() : null;
 }
 
-// The same rows as ACTION_INCLUDE in one statement; related rows arrive as JSON.
+// The same rows as ACTION_INCLUDE in one statement; related rows arrive as JSON. Columns
+// are listed, not `a.*`, so a column added by a later migration cannot change the result type
+// of the statement prepared on a connection of a process that is still running.
 const ACTION_VIEW = `
-  SELECT a.*,
+  SELECT a.id, a."incidentId", a.kind, a."domainId", a."targetIdentity", a."targetResource", a."targetDisplayName",
+         a."targetNameFlags", a.parameters, a.justification, a.evidence, a.state, a.version, a.risk, a.reversible,
+         a."requestedByType", a."requestedByClientId", a."requestedByUserId", a."requiredApprovals",
+         a."maxExecutionWindowSeconds", a."decisionDeadline", a."effectDurationSeconds", a."effectEndsAt", a.plan,
+         a."planHash", a."planRevertState", a."openKey", a."stateReason", a."createdAt", a."updatedAt",
          json_build_object('name', d.name, 'kind', d.kind) AS domain,
          json_build_object('id', i.id, 'externalId', i."externalId", 'title', i.title, 'severity', i.severity) AS incident,
          (SELECT json_build_object('id', c.id, 'name', c.name, 'ownerEmail', c."ownerEmail", 'floodFlaggedAt', c."floodFlaggedAt")

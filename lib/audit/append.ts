@@ -137,7 +137,8 @@ const RESERVE_SEQUENCES = `
   RETURNING sequence, hash`;
 
 // One statement for any number of events (the arrays are columns), so it is prepared once per
-// connection. It also moves the chain head's hash to the last inserted event.
+// connection. It also moves the chain head's hash to the last inserted event. The returned
+// columns are listed so that a column added later cannot change a prepared statement's result.
 const INSERT_EVENTS = `
   WITH inserted AS (
     INSERT INTO audit_events (id, chain, sequence, "occurredAt", "actorType", "actorId", "eventType", "actionId",
@@ -148,7 +149,8 @@ const INSERT_EVENTS = `
                   $9::uuid[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::text[], $15::text[])
         AS e(id, sequence, "occurredAt", "actorType", "actorId", "eventType", "actionId",
              "incidentId", domain, "correlationId", source, payload, "prevHash", hash)
-    RETURNING *
+    RETURNING id, chain, sequence, "occurredAt", "actorType", "actorId", "eventType", "actionId", "incidentId", domain,
+              "correlationId", source, payload, "prevHash", hash, "createdAt"
   ), head AS (
     UPDATE audit_chain_heads SET hash = $16::text WHERE chain = $1::text
   )
