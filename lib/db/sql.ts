@@ -3,9 +3,10 @@ import type { Db, PrismaClient } from "./client";
 
 /**
  * Plain SQL with positional parameters. The lifecycle's hot path (propose, approve, redeem)
- * runs on it directly over node-postgres: a Prisma query costs three to four times the CPU of
- * the same query sent by `pg`, and that CPU was most of an action's cost. Other callers pass
- * a Prisma transaction, and the same statements run through `$queryRawUnsafe`.
+ * runs on it directly over node-postgres, because a Prisma 7 query cost three to four times the
+ * CPU of the same statement sent by `pg` (measured on the machine in docs/benchmarks.md), and
+ * that CPU was most of an action's cost. Other callers pass a Prisma transaction, and the same
+ * statements run through `$queryRawUnsafe`.
  *
  * Parameters are strings, numbers, booleans, null or arrays of strings. Callers send instants
  * as ISO 8601 text (see `sqlTime`) and JSON as text cast with `::jsonb`, so both drivers send
@@ -28,9 +29,16 @@ const UTC_TYPES = {
 /** Statement names, so each connection parses and plans a hot statement once. */
 const statementNames = new Map<string, string>();
 
-function statementName(text: string): string {
+/**
+ * Statements are fixed texts in the code, plus a few shapes of the transition UPDATE. Past
+ * this many distinct texts a statement is sent unnamed, so a caller that builds texts at run
+ * time cannot make every connection keep an unbounded number of prepared statements.
+ */
+const MAX_NAMED_STATEMENTS = 200;
+
+function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
-  if (!name) {
+  if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
     name = `cordon_${statementNames.size + 1}`;
     statementNames.set(text, name);
   }
@@ -40,52 +48,6 @@ function statementName(text: string): string {
 async function run<Row>(target: pg.Pool | pg.PoolClient, text: string, values: readonly unknown[]): Promise<Row[]> {
   const result = await target.query({ name: statementName(text), text, values: [...values], types: UTC_TYPES });
   return result.rows as Row[];
-}
-
-/** A transaction on one pooled connection, opened by `sqlTransaction`. */
-export class PgTransaction implements Sql {
-  constructor(private readonly client: pg.PoolClient) {}
-
-  query<Row>(text: string, values: readonly unknown[] = []): Promise<Row[]> {
-    return run<Row>(this.client, text, values);
-  }
-}
-
-/** A Prisma client, a Prisma transaction, or a transaction opened by `sqlTransaction`. */
-export type Queryable = Db | PgTransaction;
-
-const prismaSql = new WeakMap<object, Sql>();
-
-/**
- * The SQL interface of `db`. A client made by createPrismaClient sends through its pool
- * directly; a Prisma transaction sends through `$queryRawUnsafe`, inside the transaction.
- */
-export function sqlOf(db: Queryable): Sql {
-  if (db instanceof PgTransaction) return db;
-  if (pools.has(db as PrismaClient)) return pooledSql(db as PrismaClient);
-  let sql = prismaSql.get(db);
-  if (!sql) {
-    sql = { query: <Row>(text: string, values: readonly unknown[] = []) => db.$queryRawUnsafe<Row[]>(text, ...values) };
-    prismaSql.set(db, sql);
-  }
-  return sql;
-}
-
-/** An instant as the text both drivers send for a `timestamp` parameter. */
-export function sqlTime(date: Date): string {
-  return date.toISOString();
-}
-
-/** Reads a `timestamp` that PostgreSQL wrote into JSON: UTC, without a zone. */
-export function jsonTime(text: string): Date;
-export function jsonTime(text: string | null): Date | null;
-export function jsonTime(text: string | null): Date | null {
-  return text === null ? null : new Date(`${text}Z`);
-}
-
-/** A JSON value as the text of a `::jsonb` parameter. */
-export function sqlJson(value: unknown): string {
-  return JSON.stringify(value ?? null);
 }
 
 const pools = new WeakMap<PrismaClient, pg.Pool>();
@@ -105,6 +67,52 @@ function poolOf(db: PrismaClient): pg.Pool {
 export function pooledSql(db: PrismaClient): Sql {
   const pool = poolOf(db);
   return { query: <Row>(text: string, values: readonly unknown[] = []) => run<Row>(pool, text, values) };
+}
+
+/** A transaction on one pooled connection, opened by `sqlTransaction`. */
+export class PgTransaction implements Sql {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  query<Row>(text: string, values: readonly unknown[] = []): Promise<Row[]> {
+    return run<Row>(this.client, text, values);
+  }
+}
+
+/** A Prisma client, a Prisma transaction, or a transaction opened by `sqlTransaction`. */
+export type Queryable = Db | PgTransaction;
+
+const prismaSql = new WeakMap<object, Sql>();
+
+/**
+ * Returns the SQL interface of `db`. A client made by createPrismaClient sends through its pool
+ * directly; a Prisma transaction sends through `$queryRawUnsafe`, inside the transaction.
+ */
+export function sqlOf(db: Queryable): Sql {
+  if (db instanceof PgTransaction) return db;
+  if (pools.has(db as PrismaClient)) return pooledSql(db as PrismaClient);
+  let sql = prismaSql.get(db);
+  if (!sql) {
+    sql = { query: <Row>(text: string, values: readonly unknown[] = []) => db.$queryRawUnsafe<Row[]>(text, ...values) };
+    prismaSql.set(db, sql);
+  }
+  return sql;
+}
+
+/** Formats an instant as the text both drivers send for a `timestamp` parameter. */
+export function sqlTime(date: Date): string {
+  return date.toISOString();
+}
+
+/** Reads a `timestamp` that PostgreSQL wrote into JSON: UTC, without a zone. */
+export function jsonTime(text: string): Date;
+export function jsonTime(text: string | null): Date | null;
+export function jsonTime(text: string | null): Date | null {
+  return text === null ? null : new Date(`${text}Z`);
+}
+
+/** Encodes a JSON value as the text of a `::jsonb` parameter. */
+export function sqlJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
 }
 
 /**
