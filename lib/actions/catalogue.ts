@@ -48,8 +48,12 @@ export const ZDisableAccountParameters = z
 
 export const ZRotateCredentialParameters = z
   .object({
-    /** Where the new secret goes; `approver` shows it once to the approver who executes. */
-    delivery: z.enum(["approver", "secret_destination"]).default("approver"),
+    /**
+     * Where the new secret goes. `approver` shows it once, in the console, to a person who
+     * approved the action. Cordon has no other destination (a vault, a CI secret store) yet, so
+     * no other value is accepted.
+     */
+    delivery: z.enum(["approver"]).default("approver"),
   })
   .strict();
 

@@ -35,7 +35,7 @@ export const VARIABLES = {
   CORDON_DATA_DIR: {
     schema: z.string().min(1).default(".cordon"),
     example: "/var/lib/cordon",
-    description: "Folder for the embedded database, its generated password and the session secret.",
+    description: "Folder for the embedded database, its generated password, the session secret and the delivery key.",
   },
   HOST: {
     schema: z.string().min(1).default("127.0.0.1"),
@@ -93,6 +93,13 @@ export const VARIABLES = {
     description: "Key that signs console sessions. Default: generated once and kept in the data dir.",
     secret: true,
   },
+  CORDON_DELIVERY_KEY: {
+    schema: z.string().min(32).optional(),
+    example: "a random string of at least 32 characters (openssl rand -base64 32)",
+    description:
+      "Key that encrypts a rotated credential while it waits for an approver to view it. Every Cordon process, `cordon worker` included, needs the same value. Default: generated once and kept in the data dir.",
+    secret: true,
+  },
   CORDON_OIDC_ISSUER: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
     example: "https://login.example.com/realms/security",
@@ -144,6 +151,7 @@ export interface Config {
   apiAudience: string;
   demo: "auto" | "on" | "off";
   worker: "on" | "off";
+  deliveryKey: string | undefined;
   oidc: { issuer: string; clientId: string; clientSecret: string; name: string; groupsClaim: string; roleMap: string } | undefined;
 }
 
@@ -162,6 +170,7 @@ export function toConfig(values: Record<VariableName, unknown>, cwd: string): Co
     apiAudience: values.CORDON_API_AUDIENCE as string,
     demo: values.CORDON_DEMO as Config["demo"],
     worker: values.CORDON_WORKER as Config["worker"],
+    deliveryKey: values.CORDON_DELIVERY_KEY as string | undefined,
     oidc: values.CORDON_OIDC_ISSUER
       ? {
           issuer: values.CORDON_OIDC_ISSUER as string,

@@ -1,5 +1,5 @@
 import type { ActionView } from "@/lib/actions/read-action";
-import { SECRET_PICKUP_WINDOW_MS } from "@/lib/executor/secret-delivery";
+import { SECRET_PICKUP_WINDOW_MS } from "@/lib/executor/pickup-window";
 import type { ConsolePerson } from "./person";
 
 // This module has no server imports: the review page runs it in the browser, where the

@@ -8,9 +8,9 @@ import type { PolicySet } from "@/lib/policy/engine";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
 import { defaultPolicies, unique } from "@/tests/support/factories";
 import { ensureQueueSchema } from "./queue-schema";
-import { OneTimeSecretStore } from "./secret-delivery";
+import { DeliveredSecretStore, DeliveredSecretUnreadable, deriveDeliveryKey, discardExpiredSecrets } from "./secret-delivery";
 import { startExecutor, type Executor } from "./start-executor";
-import { createLifecycle, waitForState } from "./testing";
+import { createLifecycle, TEST_DELIVERY_KEY, waitForState } from "./testing";
 
 const suffix = randomBytes(4).toString("hex");
 const CONNECTOR_ROLE = `cordon_exec_${suffix}`;
@@ -20,7 +20,7 @@ const PASSWORD_ENV = "CORDON_TEST_EXECUTOR_PG_PASSWORD";
 let db: TestDatabase;
 let policies: PolicySet;
 let executor: Executor;
-const store = new OneTimeSecretStore();
+let store: DeliveredSecretStore;
 const logLines: string[] = [];
 
 /**
@@ -56,6 +56,7 @@ beforeAll(async () => {
   await ensureQueueSchema(db.url);
   policies = await defaultPolicies();
   fixture = await createPostgresDomain();
+  store = new DeliveredSecretStore(db.prisma, async () => TEST_DELIVERY_KEY);
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       logLines.push(chunk.toString("utf8"));
@@ -84,6 +85,10 @@ afterAll(async () => {
   await admin.end();
 });
 
+function takeFromStore(actionId: string, from = store) {
+  return db.prisma.$transaction((tx) => from.take(tx, actionId));
+}
+
 describe("rotate_credential through the executor", () => {
   test("delivers the password once, stores it nowhere", async () => {
     const lifecycle = await createLifecycle(db.prisma, fixture.domain);
@@ -97,12 +102,18 @@ describe("rotate_credential through the executor", () => {
     expect(action.state).toBe("succeeded");
     const execution = await db.prisma.execution.findFirstOrThrow({ where: { actionId: action.id } });
     expect(execution).toMatchObject({ status: "succeeded", outcome: "applied", verified: true });
-    expect(store.take(execution.id, crypto.randomUUID())).toBeNull();
-    const secret = store.take(execution.id, action.id);
-    expect(secret?.label).toBe(`new password of PostgreSQL role ${MANAGED_ROLE}`);
-    expect(store.take(execution.id, action.id)).toBeNull();
+    expect(await takeFromStore(crypto.randomUUID())).toBeNull();
+    const sealed = await db.query<{ sealed: string }>(`SELECT sealed FROM delivered_secrets WHERE "executionId" = $1`, [execution.id]);
+    const taken = await takeFromStore(action.id);
+    expect(taken?.executionId).toBe(execution.id);
+    expect(taken?.secret.label).toBe(`new password of PostgreSQL role ${MANAGED_ROLE}`);
+    expect(await takeFromStore(action.id)).toBeNull();
 
-    const value = secret?.value ?? "";
+    const value = taken?.secret.value ?? "";
+    expect(sealed.rows).toHaveLength(1);
+    for (const encoding of ["utf8", "base64", "base64url", "hex"] as const) {
+      expect(sealed.rows[0]?.sealed).not.toContain(Buffer.from(value).toString(encoding));
+    }
     expect(value.length).toBeGreaterThanOrEqual(32);
     const login = new pg.Client({ host: fixture.url.hostname, port: Number(fixture.url.port), database: fixture.url.pathname.slice(1), user: MANAGED_ROLE, password: value });
     await login.connect();
@@ -122,15 +133,86 @@ describe("rotate_credential through the executor", () => {
   });
 });
 
-describe("OneTimeSecretStore", () => {
+describe("DeliveredSecretStore", () => {
+  let targetCounter = 1_000_000;
+
+  async function deliveredExecution(target: DeliveredSecretStore, value = randomBytes(24).toString("base64url")) {
+    // The requested-change plan is enough here: nothing is executed, only delivered.
+    const lifecycle = await createLifecycle(db.prisma, fixture.domain, { connectorPlans: false });
+    const proposed = await lifecycle.propose(String(++targetCounter), { kind: "rotate_credential", parameters: {} });
+    const execution = await db.prisma.execution.create({
+      data: { actionId: proposed.id, operation: "apply", attempt: 1, idempotencyKey: `${proposed.id}:apply:1`, status: "succeeded", outcome: "applied", startedAt: new Date() },
+    });
+    await target.deliver({ actionId: proposed.id, executionId: execution.id, secret: { label: "new password", value } });
+    return { actionId: proposed.id, executionId: execution.id, value };
+  }
+
+  test("hands a secret to another process with the same key", async () => {
+    const delivered = await deliveredExecution(store);
+    const otherProcess = new DeliveredSecretStore(db.prisma, async () => deriveDeliveryKey("executor-tests-delivery-key-0123456789abcdef"));
+
+    const taken = await takeFromStore(delivered.actionId, otherProcess);
+
+    expect(taken?.secret.value).toBe(delivered.value);
+  });
+
+  test("rejects another key and keeps the secret", async () => {
+    const delivered = await deliveredExecution(store);
+    const wrongKey = new DeliveredSecretStore(db.prisma, async () => deriveDeliveryKey("another-delivery-key-of-at-least-32-chars"));
+
+    await expect(takeFromStore(delivered.actionId, wrongKey)).rejects.toBeInstanceOf(DeliveredSecretUnreadable);
+
+    expect(await store.has(delivered.executionId)).toBe(true);
+    expect((await takeFromStore(delivered.actionId))?.secret.value).toBe(delivered.value);
+  });
+
+  test("rejects a sealed value moved to another execution", async () => {
+    const first = await deliveredExecution(store);
+    const second = await deliveredExecution(store);
+    await db.query(`UPDATE delivered_secrets SET sealed = (SELECT sealed FROM delivered_secrets WHERE "executionId" = $1) WHERE "executionId" = $2`, [first.executionId, second.executionId]);
+
+    await expect(takeFromStore(second.actionId)).rejects.toBeInstanceOf(DeliveredSecretUnreadable);
+  });
+
+  test("rejects a changed label", async () => {
+    const delivered = await deliveredExecution(store);
+    await db.query(`UPDATE delivered_secrets SET label = 'password of another role' WHERE "executionId" = $1`, [delivered.executionId]);
+
+    await expect(takeFromStore(delivered.actionId)).rejects.toBeInstanceOf(DeliveredSecretUnreadable);
+  });
+
   test("drops a secret after its pickup window", async () => {
-    const shortLived = new OneTimeSecretStore(50);
-    shortLived.deliver({ actionId: "a", executionId: "e", secret: { label: "l", value: "v" } });
-    expect(shortLived.has("e")).toBe(true);
+    const shortLived = new DeliveredSecretStore(db.prisma, async () => TEST_DELIVERY_KEY, { pickupWindowSeconds: 1 });
+    const delivered = await deliveredExecution(shortLived);
+    expect(await shortLived.has(delivered.executionId)).toBe(true);
 
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
 
-    expect(shortLived.has("e")).toBe(false);
-    expect(shortLived.take("e", "a")).toBeNull();
+    expect(await shortLived.has(delivered.executionId)).toBe(false);
+    expect(await takeFromStore(delivered.actionId)).toBeNull();
+  });
+
+  test("discards expired secrets with an audit event", async () => {
+    const shortLived = new DeliveredSecretStore(db.prisma, async () => TEST_DELIVERY_KEY, { pickupWindowSeconds: 1 });
+    const delivered = await deliveredExecution(shortLived);
+    const waiting = await deliveredExecution(store);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const discarded = await discardExpiredSecrets({
+      db: db.prisma,
+      clock: { now: () => new Date() },
+      actor: { type: "system", id: "executor" },
+      requestId: "sweep-test",
+      logger: pino({ level: "silent" }),
+      policies,
+    });
+
+    expect(discarded).toBeGreaterThanOrEqual(1);
+    const { rows } = await db.query(`SELECT 1 FROM delivered_secrets WHERE "executionId" = $1`, [delivered.executionId]);
+    expect(rows).toHaveLength(0);
+    expect(await store.has(waiting.executionId)).toBe(true);
+    const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { actionId: delivered.actionId, eventType: "credential.discarded" } });
+    expect(event.payload).toMatchObject({ executionId: delivered.executionId, label: "new password" });
+    expect(JSON.stringify(event.payload)).not.toContain(delivered.value);
   });
 });

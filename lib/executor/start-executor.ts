@@ -12,7 +12,7 @@ import { systemClock, type Clock } from "@/lib/time/clock";
 import { EXECUTOR_ACTOR_ID, type ExecutorDeps, type ExecutorHooks } from "./context";
 import { graphileLogger } from "./queue-schema";
 import { ABANDONED_JOB_GRACE_SECONDS, recoverAbandonedJobs } from "./recover-abandoned-jobs";
-import { secretStore, type SecretDelivery } from "./secret-delivery";
+import { DeliveredSecretStore, discardExpiredSecrets, type SecretDelivery } from "./secret-delivery";
 import { executorTasks } from "./tasks";
 
 export interface ExecutorOptions {
@@ -26,7 +26,7 @@ export interface ExecutorOptions {
   /** Policy set for `execute`; by default the process's current policy set. */
   policies?: () => Promise<PolicySet>;
   connectorFor?: ExecutorDeps["connectorFor"];
-  /** Receiver of secrets produced by apply; by default the in-memory one-time store (secretStore()). */
+  /** Receiver of secrets produced by apply; by default the encrypted store in the database (DeliveredSecretStore). */
   deliverSecret?: SecretDelivery;
   /** Deadline of each connector call in milliseconds; default 30 000. */
   callTimeoutMs?: number;
@@ -74,7 +74,7 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
     logger,
     policies: options.policies ?? defaultPolicies,
     connectorFor: options.connectorFor ?? connectorForDomain,
-    deliverSecret: options.deliverSecret ?? secretStore().deliver,
+    deliverSecret: options.deliverSecret ?? new DeliveredSecretStore(db, undefined, { clock: options.clock ?? systemClock }).deliver,
     workerId,
     callTimeoutMs: options.callTimeoutMs ?? 30_000,
     ...(options.hooks ? { hooks: options.hooks } : {}),
@@ -151,6 +151,8 @@ async function sweepOnce(deps: ExecutorDeps, graceSeconds: number): Promise<void
     };
     const expired = await expireOverdue(context);
     if (expired.expiredUndecided + expired.expiredUnexecuted > 0) deps.logger.info(expired, "expired overdue actions");
+    const discarded = await discardExpiredSecrets(context);
+    if (discarded > 0) deps.logger.info({ discarded }, "discarded rotated credentials that nobody viewed in their pickup window");
   } catch (error) {
     deps.logger.error({ err: error }, "expiry sweep failed; it runs again at the next interval");
   }

@@ -9,7 +9,8 @@ import type { Domain, Incident, User, WorkloadClient } from "@/lib/db/client";
 import { systemClock } from "@/lib/time/clock";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
 import { createClient, createDomain, createIncident, createUser, person, serviceContext, workload } from "@/tests/support/factories";
-import { OneTimeSecretStore } from "./secret-delivery";
+import { DeliveredSecretStore } from "./secret-delivery";
+import { TEST_DELIVERY_KEY } from "./testing";
 import { CREDENTIAL_DELIVERED_EVENT, takeDeliveredSecret } from "./take-delivered-secret";
 
 let db: TestDatabase;
@@ -43,9 +44,9 @@ let targetCounter = 0;
 
 /**
  * Proposes rotate_credential, has `approver` approve it, and stores an apply execution whose
- * secret `store` received, as the executor leaves them after a rotation.
+ * secret `store` received (none when `store` is null), as the executor leaves them after a rotation.
  */
-async function rotated(store: OneTimeSecretStore, attempts = 1): Promise<Rotation & { executionIds: string[] }> {
+async function rotated(store: DeliveredSecretStore | null, attempts = 1): Promise<Rotation & { executionIds: string[] }> {
   targetCounter += 1;
   const proposing = await serviceContext(db.prisma, workload(client), { clock: systemClock });
   const body = ZProposeActionBody.parse({
@@ -67,19 +68,23 @@ async function rotated(store: OneTimeSecretStore, attempts = 1): Promise<Rotatio
       data: { actionId: action.id, operation: "apply", attempt, idempotencyKey: `${action.id}:apply:${attempt}`, status: "succeeded", outcome: "applied", startedAt: new Date() },
     });
     value = randomBytes(24).toString("base64url");
-    store.deliver({ actionId: action.id, executionId: execution.id, secret: { label, value } });
+    await store?.deliver({ actionId: action.id, executionId: execution.id, secret: { label, value } });
     executionIds.push(execution.id);
   }
   return { actionId: action.id, executionId: executionIds.at(-1)!, executionIds, value, label };
 }
 
-async function take(actor: Actor, actionId: string, store: OneTimeSecretStore) {
+function newStore(options: { pickupWindowSeconds?: number } = {}) {
+  return new DeliveredSecretStore(db.prisma, async () => TEST_DELIVERY_KEY, options);
+}
+
+async function take(actor: Actor, actionId: string, store: DeliveredSecretStore) {
   return takeDeliveredSecret(await serviceContext(db.prisma, actor, { clock: systemClock }), actionId, store);
 }
 
 describe("takeDeliveredSecret", () => {
   test("returns the secret once to the approver", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const rotation = await rotated(store);
 
     const secret = await take(person(approver), rotation.actionId, store);
@@ -89,7 +94,7 @@ describe("takeDeliveredSecret", () => {
   });
 
   test("records credential.delivered without the value", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const rotation = await rotated(store);
 
     await take(person(approver), rotation.actionId, store);
@@ -103,44 +108,44 @@ describe("takeDeliveredSecret", () => {
   });
 
   test("rejects another approver and keeps the secret", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const rotation = await rotated(store);
 
     await expect(take(person(otherApprover), rotation.actionId, store)).rejects.toMatchObject({ code: "forbidden" });
 
-    expect(store.has(rotation.executionId)).toBe(true);
+    expect(await store.has(rotation.executionId)).toBe(true);
     expect(await db.prisma.auditEvent.count({ where: { actionId: rotation.actionId, eventType: CREDENTIAL_DELIVERED_EVENT } })).toBe(0);
     expect((await take(person(approver), rotation.actionId, store)).value).toBe(rotation.value);
   });
 
   test("rejects a personal access token of the approver", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const rotation = await rotated(store);
 
     await expect(take({ type: "person", user: approver, via: "token" }, rotation.actionId, store)).rejects.toMatchObject({ code: "forbidden" });
-    expect(store.has(rotation.executionId)).toBe(true);
+    expect(await store.has(rotation.executionId)).toBe(true);
   });
 
   test("rejects a workload and the system", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const rotation = await rotated(store);
 
     await expect(take(workload(client), rotation.actionId, store)).rejects.toMatchObject({ code: "forbidden" });
     await expect(take({ type: "system", id: "cordon" }, rotation.actionId, store)).rejects.toMatchObject({ code: "forbidden" });
-    expect(store.has(rotation.executionId)).toBe(true);
+    expect(await store.has(rotation.executionId)).toBe(true);
   });
 
   test("rejects an approver who lost the approver role", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const rotation = await rotated(store);
     const demoted = { ...approver, roles: ["analyst" as const] };
 
     await expect(take(person(demoted), rotation.actionId, store)).rejects.toMatchObject({ code: "forbidden" });
-    expect(store.has(rotation.executionId)).toBe(true);
+    expect(await store.has(rotation.executionId)).toBe(true);
   });
 
   test("rejects an approval of an earlier round", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const rotation = await rotated(store);
     await db.prisma.$transaction((tx) =>
       appendAuditEvent(tx, { occurredAt: new Date(), actor: { type: "system", id: "executor" }, eventType: "action.drifted", actionId: rotation.actionId, incidentId: incident.id, payload: {} }),
@@ -150,13 +155,13 @@ describe("takeDeliveredSecret", () => {
   });
 
   test("reports taken, expired and undelivered alike", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const alreadyTaken = await rotated(store);
     await take(person(approver), alreadyTaken.actionId, store);
-    const shortLived = new OneTimeSecretStore(50);
+    const shortLived = newStore({ pickupWindowSeconds: 1 });
     const expired = await rotated(shortLived);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    const never = await rotated(new OneTimeSecretStore());
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const never = await rotated(null);
 
     const errors = await Promise.all([
       take(person(approver), alreadyTaken.actionId, store).catch((error: unknown) => error),
@@ -170,20 +175,20 @@ describe("takeDeliveredSecret", () => {
   });
 
   test("returns the newest rotation and discards older ones", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
     const rotation = await rotated(store, 2);
 
     const secret = await take(person(approver), rotation.actionId, store);
 
     expect(secret.value).toBe(rotation.value);
-    for (const executionId of rotation.executionIds) expect(store.has(executionId)).toBe(false);
+    for (const executionId of rotation.executionIds) expect(await store.has(executionId)).toBe(false);
     await expect(take(person(approver), rotation.actionId, store)).rejects.toMatchObject({ code: "not_found" });
     const events = await db.prisma.auditEvent.findMany({ where: { actionId: rotation.actionId, eventType: CREDENTIAL_DELIVERED_EVENT } });
     expect(events.map((event) => event.payload)).toEqual([{ executionId: rotation.executionId, label: rotation.label }]);
   });
 
   test("reports unknown or malformed action ids", async () => {
-    const store = new OneTimeSecretStore();
+    const store = newStore();
 
     await expect(take(person(approver), "00000000-0000-4000-8000-000000000000", store)).rejects.toMatchObject({ code: "not_found" });
     await expect(take(person(approver), "../actions", store)).rejects.toMatchObject({ code: "not_found" });

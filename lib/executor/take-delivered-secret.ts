@@ -4,17 +4,16 @@ import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { DeliveredSecret } from "@/lib/connectors/types";
 import type { Db, User } from "@/lib/db/client";
 import { Forbidden, NotFound } from "@/lib/errors";
-import { secretStore, type OneTimeSecretStore } from "./secret-delivery";
+import { DeliveredSecretStore, DeliveredSecretUnreadable } from "./secret-delivery";
 
 /** Audit event type of a secret handed to an approver; its payload names the execution and the label, never the value. */
 export const CREDENTIAL_DELIVERED_EVENT = "credential.delivered";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-// One message for a secret that was taken, has expired or never reached this process, so a
-// caller cannot probe which of them applies.
-const NOTHING_WAITING =
-  "no new credential is waiting for this action: it was already shown, its 10-minute pickup window passed, or another Cordon process ran the execution";
+// One message for a secret that was taken, has expired or was never produced, so a caller
+// cannot probe which of them applies.
+const NOTHING_WAITING = "no new credential is waiting for this action: it was already shown, or its 10-minute pickup window passed";
 
 /**
  * Throws Forbidden unless `user` approved the action in its current round and still has the
@@ -30,27 +29,13 @@ async function assertApprovedBy(db: Db, actionId: string, user: User): Promise<v
 }
 
 /**
- * Takes the secrets of all apply executions out of the store, newest first, and returns the
- * newest one. Older secrets are passwords that a later rotation replaced, so they are
- * discarded instead of being handed out by a second request.
- */
-function takeNewest(store: OneTimeSecretStore, actionId: string, executionIds: readonly string[]): { executionId: string; secret: DeliveredSecret } | null {
-  let newest: { executionId: string; secret: DeliveredSecret } | null = null;
-  for (const executionId of executionIds) {
-    const secret = store.take(executionId, actionId);
-    if (secret && !newest) newest = { executionId, secret };
-  }
-  return newest;
-}
-
-/**
  * Hands the secret that an apply of the action produced (a rotated password) to a person who
  * approved the action, once, and records `credential.delivered` with the execution id and
  * the secret's label. Only a console session qualifies, because a personal access token could
  * be used by a script that stores the response.
  * Throws Forbidden for anyone else and NotFound when no secret is waiting.
  */
-export async function takeDeliveredSecret(context: ServiceContext, actionId: string, store: OneTimeSecretStore = secretStore()): Promise<DeliveredSecret> {
+export async function takeDeliveredSecret(context: ServiceContext, actionId: string, store = new DeliveredSecretStore(context.db)): Promise<DeliveredSecret> {
   const { actor } = context;
   if (actor.type !== "person" || actor.via !== "session") throw new Forbidden("a rotated credential is shown only to a person signed in to the console", { actionId });
   if (!UUID.test(actionId)) throw new NotFound(`action ${actionId} not found`, { actionId });
@@ -59,12 +44,17 @@ export async function takeDeliveredSecret(context: ServiceContext, actionId: str
   if (!action) throw new NotFound(`action ${actionId} not found`, { actionId });
   await assertApprovedBy(context.db, action.id, actor.user);
 
-  // The secret leaves the store inside the transaction that records its delivery, so two
-  // concurrent requests cannot both record it. If the audit event cannot be written, the
-  // secret is not returned and is lost, so the credential has to be rotated again.
+  // The secret is deleted in the transaction that records its delivery, so two concurrent
+  // requests cannot both receive it. If the audit event cannot be written, the deletion rolls
+  // back and the secret waits for another try.
   const delivered = await auditedTransaction(context.db, async (tx) => {
-    const executions = await tx.execution.findMany({ where: { actionId: action.id, operation: "apply" }, orderBy: { attempt: "desc" }, select: { id: true } });
-    const newest = takeNewest(store, action.id, executions.map((execution) => execution.id));
+    let newest: Awaited<ReturnType<DeliveredSecretStore["take"]>>;
+    try {
+      newest = await store.take(tx, action.id);
+    } catch (error) {
+      if (error instanceof DeliveredSecretUnreadable) context.logger.error({ actionId: action.id, reason: error.message }, "a delivered credential could not be decrypted");
+      throw error;
+    }
     if (!newest) throw new NotFound(NOTHING_WAITING, { actionId });
 
     await recordAudit(tx, {

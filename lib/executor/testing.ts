@@ -15,9 +15,12 @@ import { systemClock, type Clock } from "@/lib/time/clock";
 import { createClient, createIncident, createUser, person, serviceContext, unique, workload } from "@/tests/support/factories";
 import type { ExecutorDeps, JobRun } from "./context";
 import { enqueueExecution } from "./enqueue";
-import { OneTimeSecretStore } from "./secret-delivery";
+import { DeliveredSecretStore, deriveDeliveryKey } from "./secret-delivery";
 
 /** Fixtures for the executor's tests: a real SCIM server as the domain and the real lifecycle verbs around it. */
+
+/** Delivery key of tests that run executions, so they never create a key file in a data dir. */
+export const TEST_DELIVERY_KEY = deriveDeliveryKey("executor-tests-delivery-key-0123456789abcdef");
 
 export const SCIM_TOKEN = "executor-test-scim-token-4c9e27d1";
 export const SCIM_TOKEN_ENV = "CORDON_TEST_EXECUTOR_SCIM_TOKEN";
@@ -164,7 +167,7 @@ export function directDeps(prisma: PrismaClient, leasePool: pg.Pool, policies: P
     logger: testLogger(),
     policies: async () => policies,
     connectorFor: connectorForDomain,
-    deliverSecret: new OneTimeSecretStore().deliver,
+    deliverSecret: new DeliveredSecretStore(prisma, async () => TEST_DELIVERY_KEY).deliver,
     workerId: "direct-test",
     callTimeoutMs: 5_000,
     ...overrides,
