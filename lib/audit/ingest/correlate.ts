@@ -34,14 +34,16 @@ interface TargetCandidate {
  * result per event in input order (null for an uncorrelated event).
  *
  * A `correlation_uid` that equals an action id, or the correlation id of one of Cordon's own
- * audit events, links the event to that action's incident in any domain: the producer put the
- * id there on purpose. Otherwise the event's target user or resources are matched against the
+ * audit events, links the event to that action's incident when the action's domain is one of
+ * `scope`, the domains the sending client may act on: the producer put the id there on
+ * purpose, but action ids are not secret, so a client must not place events in the timeline
+ * of an incident whose domains it has no part in. Otherwise the event's target user or resources are matched against the
  * target identity or display name of actions in the same domain. A match counts from the
  * action's proposal to TARGET_WINDOW_AFTER_MS after its last execution. Of several matches,
  * the action proposed last wins.
  */
-export async function correlateEvents(db: Db, domain: string, events: readonly CorrelationKeys[]): Promise<(Correlation | null)[]> {
-  const byUid = await correlateByUid(db, unique(events.flatMap((event) => (event.correlationUid ? [event.correlationUid] : []))));
+export async function correlateEvents(db: Db, domain: string, scope: readonly string[], events: readonly CorrelationKeys[]): Promise<(Correlation | null)[]> {
+  const byUid = await correlateByUid(db, scope, unique(events.flatMap((event) => (event.correlationUid ? [event.correlationUid] : []))));
 
   const unmatched = events.filter((event) => !(event.correlationUid && byUid.has(event.correlationUid)));
   const candidates = await loadTargetCandidates(db, domain, unmatched);
@@ -52,12 +54,13 @@ export async function correlateEvents(db: Db, domain: string, events: readonly C
   });
 }
 
-async function correlateByUid(db: Db, uids: readonly string[]): Promise<Map<string, Correlation>> {
+async function correlateByUid(db: Db, scope: readonly string[], uids: readonly string[]): Promise<Map<string, Correlation>> {
   const found = new Map<string, Correlation>();
-  if (uids.length === 0) return found;
+  if (uids.length === 0 || scope.length === 0) return found;
 
   const actionIds = uids.filter((uid) => UUID.test(uid)).map((uid) => uid.toLowerCase());
-  const actions = actionIds.length === 0 ? [] : await db.action.findMany({ where: { id: { in: actionIds } }, select: { id: true, incidentId: true } });
+  const actions =
+    actionIds.length === 0 ? [] : await db.action.findMany({ where: { id: { in: actionIds }, domain: { name: { in: [...scope] } } }, select: { id: true, incidentId: true } });
   const actionById = new Map(actions.map((action) => [action.id, action]));
   for (const uid of uids) {
     const action = actionById.get(uid.toLowerCase());
@@ -69,11 +72,12 @@ async function correlateByUid(db: Db, uids: readonly string[]): Promise<Map<stri
 
   // Only Cordon's own events are searched, so an ingested event cannot become the anchor that
   // pulls later domain events into an incident. Of the events of one request, the earliest
-  // that names an action is taken.
+  // that names an action of a domain in scope is taken.
   const rows = await db.$queryRaw<{ correlationId: string; actionId: string | null; incidentId: string }[]>`
     SELECT DISTINCT ON ("correlationId") "correlationId", "actionId"::text AS "actionId", "incidentId"::text AS "incidentId"
     FROM audit_events
     WHERE source = 'cordon' AND "incidentId" IS NOT NULL AND "correlationId" = ANY(${remaining}::text[])
+      AND domain = ANY(${[...scope]}::text[])
     ORDER BY "correlationId", ("actionId" IS NULL), "occurredAt", sequence`;
   for (const row of rows) found.set(row.correlationId, { method: "correlation_uid", actionId: row.actionId, incidentId: row.incidentId });
   return found;

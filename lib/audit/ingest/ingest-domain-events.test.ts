@@ -212,6 +212,25 @@ describe("ingestDomainEvents correlation", () => {
     expect(only(result.accepted)).toMatchObject({ correlatedActionId: action.id, incidentId: incident.id });
   });
 
+  test("ignores a correlation_uid of a domain outside the client's scope", async () => {
+    const { action, requestId } = await propose(okta, "00u-corr-scope", "corr-scope@example.com");
+    const githubOnly = await createClient(db.prisma, { domains: [github.name] });
+    const template = ocsfEvent("okta-account-change");
+    const byActionId = { ...template, metadata: { ...template.metadata, uid: unique("evt"), correlation_uid: action.id } };
+    const byRequestId = { ...template, metadata: { ...template.metadata, uid: unique("evt"), correlation_uid: requestId } };
+
+    const result = await ingest(github.name, [byActionId, byRequestId], workload(githubOnly));
+
+    expect(result.accepted).toHaveLength(2);
+    for (const accepted of result.accepted) {
+      expect(accepted.correlatedActionId).toBeUndefined();
+      expect(accepted.incidentId).toBeUndefined();
+      expect((await storedEvent(accepted.eventId)).chain).toBe("global");
+    }
+    const events = await db.prisma.auditEvent.count({ where: { chain: incident.id, source: github.name } });
+    expect(events).toBe(0);
+  });
+
   test("links a target identity inside the window", async () => {
     const { action } = await propose(okta, "00u-target-window", "target-window@example.com");
 

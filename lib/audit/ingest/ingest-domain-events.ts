@@ -17,14 +17,14 @@ const INGEST_TRANSACTION_TIMEOUT_MS = 60_000;
 /**
  * Ingests a batch of OCSF events reported by one identity domain. Each event is validated on
  * its own: valid events are stored even when others in the batch are rejected. Accepted events
- * are correlated with Cordon's actions and appended to their incident's audit chain (`global`
- * when uncorrelated), all in one transaction. An event whose `metadata.uid` the domain sent
+ * are correlated with Cordon's actions in the client's domains and appended to their
+ * incident's audit chain (`global` when uncorrelated), all in one transaction. An event whose `metadata.uid` the domain sent
  * before is reported with the stored event's id and not stored again.
  *
  * Throws Forbidden unless the actor is a workload client scoped to `body.domain`.
  */
 export async function ingestDomainEvents(context: IngestContext, body: IngestEventsBody): Promise<IngestResult> {
-  requireDomainScope(context.actor, body.domain);
+  const scope = requireDomainScope(context.actor, body.domain);
 
   const parsed: ParsedDomainEvent[] = [];
   const rejected: RejectedEvent[] = [];
@@ -37,6 +37,7 @@ export async function ingestDomainEvents(context: IngestContext, body: IngestEve
   const correlations = await correlateEvents(
     context.db,
     body.domain,
+    scope,
     parsed.map((event) => event.normalised),
   );
   const accepted =
@@ -57,11 +58,13 @@ export async function ingestDomainEvents(context: IngestContext, body: IngestEve
   return { domain: body.domain, accepted, rejected };
 }
 
-function requireDomainScope(actor: Actor, domain: string): void {
+/** Returns the domains the sending client is scoped to, after checking that `domain` is one of them. */
+function requireDomainScope(actor: Actor, domain: string): readonly string[] {
   if (actor.type !== "workload") throw new Forbidden("domain events are sent by workload clients only");
   if (!actor.client.allowedDomains.includes(domain)) {
     throw new Forbidden(`client ${actor.client.name} is not scoped to domain ${JSON.stringify(domain)}; an administrator must add the domain to the client's allowed domains`, { domain });
   }
+  return actor.client.allowedDomains;
 }
 
 interface StoredRef {
