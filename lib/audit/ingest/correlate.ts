@@ -34,9 +34,9 @@ interface TargetCandidate {
  * result per event in input order (null for an uncorrelated event).
  *
  * A `correlation_uid` that equals an action id, or the correlation id of one of Cordon's own
- * audit events, links the event to that action's incident when the action's domain is one of
- * `scope`, the domains the sending client may act on: the producer put the id there on
- * purpose, but action ids are not secret, so a client must not place events in the timeline
+ * audit events, links the event to that action's incident, because the producer put the id
+ * there on purpose. The action's domain must be in `scope`, the domains the sending client
+ * may act on. Action ids are not secret, and a client must not place events in the timeline
  * of an incident whose domains it has no part in. Otherwise the event's target user or resources are matched against the
  * target identity or display name of actions in the same domain. A match counts from the
  * action's proposal to TARGET_WINDOW_AFTER_MS after its last execution. Of several matches,
