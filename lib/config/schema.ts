@@ -100,6 +100,12 @@ export const VARIABLES = {
       "Key that encrypts a rotated credential while it waits for an approver to view it. Every Cordon process, `cordon worker` included, needs the same value. Default: generated once and kept in the data dir.",
     secret: true,
   },
+  CORDON_AUDIT_SIGNING_KEY_FILE: {
+    schema: z.string().min(1).optional(),
+    example: "/etc/cordon/audit-signing-key.pem",
+    description:
+      "Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; create one with `openssl genpkey -algorithm ed25519`. Default: generated once as audit-signing-key.pem in the data dir.",
+  },
   CORDON_OIDC_ISSUER: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
     example: "https://login.example.com/realms/security",
@@ -152,6 +158,7 @@ export interface Config {
   demo: "auto" | "on" | "off";
   worker: "on" | "off";
   deliveryKey: string | undefined;
+  auditSigningKeyFile: string | undefined;
   oidc: { issuer: string; clientId: string; clientSecret: string; name: string; groupsClaim: string; roleMap: string } | undefined;
 }
 
@@ -171,6 +178,7 @@ export function toConfig(values: Record<VariableName, unknown>, cwd: string): Co
     demo: values.CORDON_DEMO as Config["demo"],
     worker: values.CORDON_WORKER as Config["worker"],
     deliveryKey: values.CORDON_DELIVERY_KEY as string | undefined,
+    auditSigningKeyFile: values.CORDON_AUDIT_SIGNING_KEY_FILE ? path.resolve(cwd, values.CORDON_AUDIT_SIGNING_KEY_FILE as string) : undefined,
     oidc: values.CORDON_OIDC_ISSUER
       ? {
           issuer: values.CORDON_OIDC_ISSUER as string,

@@ -1,7 +1,10 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "./generated/client";
+import { logger } from "@/lib/log/logger";
 import { registerPool } from "./sql";
+
+const log = logger.child({ component: "db" });
 
 export { Prisma } from "./generated/client";
 export type { PrismaClient } from "./generated/client";
@@ -29,8 +32,18 @@ export type Db = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$trans
  */
 export function createPrismaClient(connectionString: string, options: { max?: number } = {}): PrismaClient {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  // An idle connection that the server closes (a restart, a dropped database) emits 'error' on
+  // the pool, which would end the process without a listener. The pool replaces the connection.
+  pool.on("error", (error) => log.warn({ err: error }, "an idle database connection failed; the pool replaces it"));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   registerPool(prisma, pool);
+
+  // Prisma ends the pool only when it connected itself, and plain SQL may have been its only use.
+  const disconnect = prisma.$disconnect.bind(prisma);
+  prisma.$disconnect = async () => {
+    await disconnect();
+    if (!pool.ended) await pool.end();
+  };
   return prisma;
 }
 
