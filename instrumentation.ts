@@ -30,11 +30,12 @@ export async function register(): Promise<void> {
     return;
   }
 
-  const [{ startExecutor }, { getPrisma }, { registerBackgroundService }] = await Promise.all([
+  const [{ startExecutor }, { getPrisma }, { registerBackgroundService }, { configuredAuditSigner }] = await Promise.all([
     import("@/lib/executor/start-executor"),
     import("@/lib/db/client"),
     import("@/lib/runtime/background"),
+    import("@/lib/audit/checkpoint-key"),
   ]);
-  const executor = await startExecutor({ databaseUrl, logger: rootLogger, db: getPrisma() });
+  const executor = await startExecutor({ databaseUrl, logger: rootLogger, db: getPrisma(), auditCheckpoints: { signer: configuredAuditSigner } });
   registerBackgroundService("executor", executor.stop);
 }

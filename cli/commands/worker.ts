@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { ensureQueueSchema } from "@/lib/executor/queue-schema";
+import { configuredAuditSigner } from "@/lib/audit/checkpoint-key";
 import { startExecutor } from "@/lib/executor/start-executor";
 import { logger as rootLogger } from "@/lib/log/logger";
 import { loadConfig, openCliDatabase } from "../context";
@@ -39,7 +40,7 @@ export function registerWorkerCommands(program: Command): void {
       const database = await openCliDatabase(config, rootLogger);
       try {
         await ensureQueueSchema(database.url, rootLogger);
-        const executor = await startExecutor({ databaseUrl: database.url, logger: rootLogger, concurrency: options.concurrency });
+        const executor = await startExecutor({ databaseUrl: database.url, logger: rootLogger, concurrency: options.concurrency, auditCheckpoints: { signer: configuredAuditSigner } });
         const signal = await waitForStopSignal();
         rootLogger.info({ component: "worker", signal }, "stopping the worker; connector calls still running after 5 s are aborted and their jobs retried later");
         await executor.stop();

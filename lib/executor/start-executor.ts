@@ -12,6 +12,7 @@ import { systemClock, type Clock } from "@/lib/time/clock";
 import { EXECUTOR_ACTOR_ID, type ExecutorDeps, type ExecutorHooks } from "./context";
 import { graphileLogger } from "./queue-schema";
 import { ABANDONED_JOB_GRACE_SECONDS, recoverAbandonedJobs } from "./recover-abandoned-jobs";
+import { startCheckpointer, type CheckpointOptions } from "./checkpointer";
 import { DeliveredSecretStore, discardExpiredSecrets, type SecretDelivery } from "./secret-delivery";
 import { executorTasks } from "./tasks";
 
@@ -37,6 +38,8 @@ export interface ExecutorOptions {
   /** Seconds a job may run without its action lease before it counts as abandoned; default ABANDONED_JOB_GRACE_SECONDS. */
   abandonedJobGraceSeconds?: number;
   hooks?: ExecutorHooks;
+  /** Writes signed audit checkpoints in the background; off when unset. */
+  auditCheckpoints?: CheckpointOptions;
 }
 
 export interface Executor {
@@ -101,6 +104,7 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
   runner.promise.catch((error: unknown) => logger.error({ err: error }, "the job runner stopped with an error"));
 
   const sweeper = startSweeper(deps, options.sweepIntervalMs ?? 5_000, options.abandonedJobGraceSeconds ?? ABANDONED_JOB_GRACE_SECONDS);
+  const checkpointer = options.auditCheckpoints ? startCheckpointer(db, deps.clock, logger.child({ component: "audit" }), options.auditCheckpoints) : null;
   logger.info({ workerId, concurrency }, "executor started");
 
   let stopping: Promise<void> | undefined;
@@ -109,6 +113,7 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
     stop() {
       stopping ??= (async () => {
         await sweeper.stop();
+        await checkpointer?.stop();
         await runner.stop();
         await leasePool.end();
         if (ownsDb) await db.$disconnect();
