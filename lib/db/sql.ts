@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Db, PrismaClient } from "./client";
 
@@ -36,10 +37,12 @@ const statementNames = new Map<string, string>();
  */
 const MAX_NAMED_STATEMENTS = 200;
 
+// The name derives from the text, not from a counter: connections are shared by the copies of
+// this module that Next.js bundles separately, and a name must mean one text on a connection.
 function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
   if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
-    name = `cordon_${statementNames.size + 1}`;
+    name = `cordon_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
     statementNames.set(text, name);
   }
   return name;
@@ -50,7 +53,10 @@ async function run<Row>(target: pg.Pool | pg.PoolClient, text: string, values: r
   return result.rows as Row[];
 }
 
-const pools = new WeakMap<PrismaClient, pg.Pool>();
+// Kept on globalThis because Next.js bundles instrumentation and each route separately, each
+// with its own copy of this module, while getPrisma() returns one client to all of them.
+const globalForPools = globalThis as unknown as { cordonSqlPools?: WeakMap<PrismaClient, pg.Pool> };
+const pools = (globalForPools.cordonSqlPools ??= new WeakMap<PrismaClient, pg.Pool>());
 
 /** Records the pool under a Prisma client so `sqlTransaction` can use the same connections. */
 export function registerPool(prisma: PrismaClient, pool: pg.Pool): void {
