@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { z } from "zod";
+import type { Db } from "@/lib/db/client";
 import { verifyAuditChains, type VerifyReport } from "@/lib/audit/verify";
+import { findIncidentChain, type IncidentCandidate } from "@/lib/audit/verify-incident";
 import { CliError, cliLogger, loadConfig, openCliDatabase } from "../context";
 import { printJson, type OutputOptions } from "../output";
 
@@ -14,14 +15,14 @@ export function registerAuditCommands(program: Command): void {
   audit
     .command("verify")
     .description("recompute the audit hash chains and report the first problem in each; exit code 1 when any chain fails")
-    .option("--incident <id>", "verify only the chain of this incident (its UUID)")
+    .option("--incident <id>", "verify only the chain of this incident, named by its UUID or its external id (INC-2041)")
     .option("--json", "print the report as JSON")
     .action(async (options: VerifyCommandOptions) => {
-      const chain = options.incident === undefined ? undefined : parseIncidentId(options.incident);
       const config = loadConfig();
       const logger = cliLogger(config);
       const database = await openCliDatabase(config, logger);
       try {
+        const chain = options.incident === undefined ? undefined : await incidentChain(database.prisma(), options.incident);
         const report = await verifyAuditChains(database.prisma(), chain === undefined ? {} : { chain });
         if (options.json) printJson(report);
         else printReport(report, chain);
@@ -32,11 +33,17 @@ export function registerAuditCommands(program: Command): void {
     });
 }
 
-function parseIncidentId(value: string): string {
-  const parsed = z.uuid().safeParse(value);
-  if (!parsed.success) throw new CliError(`--incident must be an incident UUID, got ${JSON.stringify(value.slice(0, 80))}`);
-  // Chains are named by the lower-case UUID, as PostgreSQL returns it.
-  return parsed.data.toLowerCase();
+async function incidentChain(db: Db, reference: string): Promise<string> {
+  const quoted = JSON.stringify(reference.slice(0, 200));
+  const lookup = await findIncidentChain(db, reference);
+  if (lookup.kind === "found") return lookup.chain;
+  if (lookup.kind === "unknown") throw new CliError(`no incident or audit chain matches --incident ${quoted}; pass the incident's UUID or its external id`);
+  const listed = lookup.candidates.map(describeCandidate).join(", ");
+  throw new CliError(`external id ${quoted} matches ${lookup.candidates.length} incidents: ${listed}; pass one of these UUIDs to --incident`);
+}
+
+function describeCandidate(candidate: IncidentCandidate): string {
+  return `${candidate.id} (${candidate.clientName === null ? "created by a person" : `client ${candidate.clientName}`})`;
 }
 
 function printReport(report: VerifyReport, chain: string | undefined): void {

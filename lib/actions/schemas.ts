@@ -77,6 +77,15 @@ export const ZApprovalBody = z.discriminatedUnion("decision", [
 ]);
 export type ApprovalBody = z.infer<typeof ZApprovalBody>;
 
+/** Body of `POST /api/v1/actions/{id}/cancel`; the request may also have no body at all. */
+export const ZCancelActionBody = z
+  .object({
+    /** Reason the action is no longer needed, stored as its state reason and in the audit event. */
+    reason: storableText(z.string().trim().min(1, "must not be empty; leave reason out to use the default").max(2000)).optional(),
+  })
+  .strict();
+export type CancelActionBody = z.infer<typeof ZCancelActionBody>;
+
 /** Body of `POST /api/v1/incidents`. */
 export const ZIncidentBody = z
   .object({

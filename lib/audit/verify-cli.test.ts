@@ -3,7 +3,11 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "@/cli/main";
+import type { Incident, WorkloadClient } from "@/lib/db/client";
+import { upsertIncident } from "@/lib/incidents/upsert-incident";
+import { ManualClock } from "@/lib/time/clock";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
+import { createClient, createUser, person, serviceContext, unique, workload } from "@/tests/support/factories";
 import { appendAuditEvents } from "./append";
 import { AuditEventType } from "./event-types";
 import type { VerifyReport } from "./verify";
@@ -127,10 +131,107 @@ describe("cordon audit verify", () => {
     expect(result.stdout).toContain("Verified 1 audit chain, 3 events read");
   });
 
-  it("exits 1 for an invalid incident id", async () => {
-    const result = await runCordon(["audit", "verify", "--incident", "INC-42"]);
+  it("exits 1 naming an unknown incident UUID", async () => {
+    const unknown = randomUUID();
+
+    const result = await runCordon(["audit", "verify", "--incident", unknown]);
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('--incident must be an incident UUID, got "INC-42"');
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`cordon: no incident or audit chain matches --incident "${unknown}"; pass the incident's UUID or its external id\n`);
+  });
+});
+
+let reported = 0;
+
+/**
+ * Reports an incident with `externalId` through the same verb as POST /api/v1/incidents, which
+ * appends its audit event. Each report is one minute after the previous one, so that the CLI
+ * lists incidents sharing an external id in the order this file reported them.
+ */
+async function reportIncident(client: WorkloadClient | null, externalId: string): Promise<Incident> {
+  reported += 1;
+  const actor = client ? workload(client) : person(await createUser(database.prisma, { roles: ["analyst"] }));
+  const context = await serviceContext(database.prisma, actor, { clock: new ManualClock(new Date(Date.UTC(2026, 0, 1) + reported * 60_000)) });
+  const { incident } = await upsertIncident(context, { externalId, title: "Leaked deploy token", severity: "high", summary: "Seen in a public CI log." });
+  return incident;
+}
+
+describe("cordon audit verify --incident with an external id", () => {
+  let soar: WorkloadClient;
+  let otherSoar: WorkloadClient;
+
+  beforeAll(async () => {
+    soar = await createClient(database.prisma);
+    otherSoar = await createClient(database.prisma);
+  });
+
+  it("verifies the incident's chain", async () => {
+    const externalId = unique("INC");
+    const incident = await reportIncident(soar, externalId);
+
+    const result = await runCordon(["audit", "verify", "--incident", externalId, "--json"]);
+
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: true, chains: [{ chain: incident.id, events: 1, ok: true }] });
+  });
+
+  it("exits 1 when the incident's chain was tampered with", async () => {
+    const externalId = unique("INC");
+    const incident = await reportIncident(soar, externalId);
+    const later = new ManualClock("2026-02-01T00:00:00.000Z");
+    await upsertIncident(await serviceContext(database.prisma, workload(soar), { clock: later }), { externalId, title: "Renamed", severity: "high", summary: "Seen in a public CI log." });
+    const editedId = await tamperWithChain(incident.id);
+
+    const result = await runCordon(["audit", "verify", "--incident", externalId]);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`FAILED chain ${incident.id}: hash_mismatch at sequence 2 (event ${editedId})`);
+  });
+
+  it("exits 1 listing every incident that shares the external id", async () => {
+    const externalId = unique("INC");
+    const first = await reportIncident(soar, externalId);
+    const second = await reportIncident(otherSoar, externalId);
+    const third = await reportIncident(null, externalId);
+
+    const result = await runCordon(["audit", "verify", "--incident", externalId]);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      `cordon: external id "${externalId}" matches 3 incidents: ${first.id} (client ${soar.name}), ${second.id} (client ${otherSoar.name}), ${third.id} (created by a person); pass one of these UUIDs to --incident\n`,
+    );
+  });
+
+  it("verifies one of those incidents by its UUID", async () => {
+    const externalId = unique("INC");
+    await reportIncident(soar, externalId);
+    const second = await reportIncident(otherSoar, externalId);
+
+    const result = await runCordon(["audit", "verify", "--incident", second.id, "--json"]);
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: true, chains: [{ chain: second.id, events: 1, ok: true }] });
+  });
+
+  it("prefers the incident whose UUID matches over an external id equal to it", async () => {
+    const target = await reportIncident(soar, unique("INC"));
+    const lookalike = await reportIncident(otherSoar, target.id);
+
+    const result = await runCordon(["audit", "verify", "--incident", target.id, "--json"]);
+
+    expect(lookalike.id).not.toBe(target.id);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: true, chains: [{ chain: target.id, events: 1, ok: true }] });
+  });
+
+  it("exits 1 naming an unknown external id", async () => {
+    const result = await runCordon(["audit", "verify", "--incident", "INC-42 \n(none)"]);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`cordon: no incident or audit chain matches --incident "INC-42 \\n(none)"; pass the incident's UUID or its external id\n`);
   });
 });

@@ -17,10 +17,29 @@ export function jsonDepthExceeds(value: unknown, limit: number, depth = 0): bool
  * cut off early (413), valid JSON nested at most 32 levels (400).
  */
 export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  assertJsonContentType(request);
+  return parseJson(await readBytes(request, maxBytes));
+}
+
+/**
+ * Reads a body that the caller may leave out: no bytes at all returns `undefined` whatever the
+ * content type, and any other body gets the limits of `readJsonBody`.
+ */
+export async function readOptionalJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const bytes = await readBytes(request, maxBytes);
+  if (bytes.byteLength === 0) return undefined;
+  assertJsonContentType(request);
+  return parseJson(bytes);
+}
+
+function assertJsonContentType(request: Request): void {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
     throw new HttpError("unsupported_media_type", `content type ${JSON.stringify(type || "(none)")} is not supported; send application/json`);
   }
+}
+
+async function readBytes(request: Request, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw new HttpError("payload_too_large", `the body is ${declared} bytes; the limit is ${maxBytes} bytes`);
 
@@ -39,7 +58,11 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
       chunks.push(value);
     }
   }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+function parseJson(bytes: Buffer): unknown {
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
   if (text.trim() === "") throw new HttpError("bad_request", "the request body is empty; send a JSON object");
 
   let value: unknown;

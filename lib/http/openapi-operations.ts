@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZListActionsQuery } from "@/lib/actions/list-actions";
-import { ZApprovalBody, ZIncidentBody, ZProposeActionBody } from "@/lib/actions/schemas";
+import { ZApprovalBody, ZCancelActionBody, ZIncidentBody, ZProposeActionBody } from "@/lib/actions/schemas";
 import { MAX_INGEST_BODY_BYTES, ZIngestEventsBody } from "@/lib/audit/ingest/schemas";
 import { ZTimelineQuery } from "@/lib/audit/timeline";
 import * as responses from "./openapi-schemas";
@@ -20,6 +20,8 @@ export interface ApiOperation {
   /** Whether personal access tokens are accepted besides console sessions. */
   personalTokens?: boolean;
   body?: z.ZodType;
+  /** Whether a request without body bytes is accepted, as the route's `optionalBody`. */
+  optionalBody?: boolean;
   /** Upper limit of the request body in bytes; defaults to the API's 64 KiB. */
   maxBodyBytes?: number;
   query?: z.ZodObject;
@@ -93,9 +95,12 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: "/actions/{id}/cancel",
     operationId: "cancelAction",
     summary: "Cancel a pending action",
-    description: "Only the workload that proposed the action may cancel it; for any other caller the action is not found.",
+    description:
+      "Only the workload that proposed the action may cancel it; for any other caller the action is not found. The body is optional: its `reason` becomes the action's `stateReason` and is recorded in the `action.cancelled` audit event. Without a body or a reason, the reason is `cancelled by the proposing workload`.",
     tag: "actions",
     auth: "workload",
+    body: ZCancelActionBody,
+    optionalBody: true,
     success: { 200: { description: "The cancelled action.", schema: responses.ZActionView } },
     problems: ["forbidden", "not_found", "action_state_conflict"],
   },

@@ -1,6 +1,6 @@
 import { ZIdempotencyKey } from "@/lib/actions/schemas";
 import { z } from "zod";
-import { ZEvidenceItem, ZIncidentBody, ZProposeActionBody, ZApprovalBody, ZTarget } from "@/lib/actions/schemas";
+import { ZEvidenceItem, ZIncidentBody, ZProposeActionBody, ZApprovalBody, ZCancelActionBody, ZTarget } from "@/lib/actions/schemas";
 import { ZIngestEventsBody } from "@/lib/audit/ingest/schemas";
 import { ZIsoDuration } from "@/lib/time/duration";
 import packageJson from "@/package.json";
@@ -21,6 +21,7 @@ const NAMED_SCHEMAS: [z.ZodType, string, string?][] = [
   [ZIncidentBody, "IncidentBody"],
   [ZProposeActionBody, "ProposeActionBody"],
   [ZApprovalBody, "ApprovalBody"],
+  [ZCancelActionBody, "CancelActionBody"],
   [ZIngestEventsBody, "IngestEventsBody"],
   [ZTarget, "ActionTargetInput"],
   [ZEvidenceItem, "EvidenceItem"],
@@ -157,9 +158,10 @@ function operationObject(operation: ApiOperation, ref: (schema: z.ZodType) => Js
   };
   if (operation.body) {
     const limit = operation.maxBodyBytes ?? MAX_BODY_BYTES;
+    const absent = operation.optionalBody ? " May be left out: a request without body bytes is accepted whatever its content type." : "";
     object.requestBody = {
-      required: true,
-      description: `JSON, at most ${limit} bytes and ${MAX_JSON_DEPTH} levels deep. Unknown fields are rejected.`,
+      required: !operation.optionalBody,
+      description: `JSON, at most ${limit} bytes and ${MAX_JSON_DEPTH} levels deep. Unknown fields are rejected.${absent}`,
       content: { "application/json": { schema: ref(operation.body) } },
     };
   }

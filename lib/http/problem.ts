@@ -4,7 +4,7 @@ import { CordonError, DomainUnavailable, RateLimited, ValidationFailed } from "@
 /** Errors of the HTTP layer itself, before a request reaches lib/. */
 export class HttpError extends CordonError {
   constructor(
-    readonly code: "bad_request" | "payload_too_large" | "unsupported_media_type",
+    readonly code: "bad_request" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type",
     message: string,
   ) {
     super(message);
@@ -19,7 +19,9 @@ export const STATUS_BY_CODE: Record<string, number> = {
   policy_denied: 403,
   separation_of_duties: 403,
   not_found: 404,
+  method_not_allowed: 405,
   action_state_conflict: 409,
+  already_in_effect: 409,
   open_action_exists: 409,
   grant_already_redeemed: 409,
   grant_not_found: 409,
@@ -39,6 +41,7 @@ const TITLES: Record<number, string> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  405: "Method Not Allowed",
   409: "Conflict",
   410: "Gone",
   413: "Content Too Large",
@@ -57,19 +60,33 @@ export interface Problem {
   instance: string;
   requestId: string;
   code: string;
-  errors?: { pointer: string; message: string }[];
+  errors?: FieldError[];
   [member: string]: unknown;
 }
 
+/** One invalid value of a request: where it is and what is wrong with it. */
+export interface FieldError {
+  pointer: string;
+  message: string;
+}
+
+/** Builds the RFC 6901 JSON Pointer of `path`: `~` becomes `~0` and `/` becomes `~1` in each token. */
 export function jsonPointer(path: readonly PropertyKey[]): string {
   return path.map((part) => `/${String(part).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
 }
 
-export function zodErrors(error: ZodError, prefix = ""): { pointer: string; message: string }[] {
-  return error.issues.map((issue) => {
-    const pointer = `${prefix}${jsonPointer(issue.path)}`;
-    const keys = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
-    return { pointer: pointer || "/", message: `${issue.message}${keys}` };
+/**
+ * Converts zod issues to field errors with JSON Pointers below `prefix`. zod reports unknown
+ * keys once on their parent object, so each key becomes an entry of its own that points at
+ * the unknown member. An issue on the whole document has the empty pointer "", because "/"
+ * would name a member whose key is the empty string.
+ */
+export function zodErrors(error: ZodError, prefix = ""): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ pointer: `${prefix}${jsonPointer([...issue.path, key])}`, message: `Unrecognized key: ${JSON.stringify(key)}` }));
+    }
+    return [{ pointer: `${prefix}${jsonPointer(issue.path)}`, message: issue.message }];
   });
 }
 
@@ -81,8 +98,7 @@ export function toProblem(error: unknown, requestId: string, instance: string): 
   const base = { instance, requestId };
   if (error instanceof ZodError || isZodError(error)) {
     const errors = zodErrors(error);
-    const first = errors[0];
-    return { type: "https://cordon.dev/problems/validation_failed", title: TITLES[422]!, status: 422, detail: first ? `${first.pointer}: ${first.message}` : "the request body is invalid", code: "validation_failed", errors, ...base };
+    return { type: "https://cordon.dev/problems/validation_failed", title: TITLES[422]!, status: 422, detail: validationDetail(errors[0]), code: "validation_failed", errors, ...base };
   }
   if (CordonError.is(error)) {
     const status = STATUS_BY_CODE[error.code] ?? 500;
@@ -114,6 +130,11 @@ export function problemHeaders(error: unknown): Record<string, string> {
   if (error.code === "unauthenticated") return { "www-authenticate": 'Bearer realm="cordon"' };
   if (error.code === "rate_limited" || error.code === "domain_unavailable") return { "retry-after": String((error as RateLimited | DomainUnavailable).retryAfterSeconds) };
   return {};
+}
+
+function validationDetail(first: FieldError | undefined): string {
+  if (!first) return "the request body is invalid";
+  return first.pointer === "" ? first.message : `${first.pointer}: ${first.message}`;
 }
 
 function isZodError(error: unknown): error is ZodError {

@@ -11,7 +11,7 @@ import { currentPlanner } from "@/lib/connectors/planner";
 import { currentPolicySet } from "@/lib/policy/current";
 import { consumeRateLimit } from "@/lib/auth/rate-limit";
 import { systemClock } from "@/lib/time/clock";
-import { readJsonBody } from "./body";
+import { readJsonBody, readOptionalJsonBody } from "./body";
 import { problemResponse, problemHeaders, toProblem } from "./problem";
 
 /**
@@ -25,6 +25,8 @@ export interface RouteSpec<Body extends z.ZodType | undefined, Query extends z.Z
   /** Accept personal access tokens (approval and read endpoints only). */
   personalTokens?: boolean;
   body?: Body;
+  /** Accept a request without body bytes; the handler then gets `body` undefined. */
+  optionalBody?: boolean;
   query?: Query;
   /** Body size limit in bytes; 64 KiB unless a route needs more (audit ingestion). */
   maxBodyBytes?: number;
@@ -43,6 +45,7 @@ export interface RouteArgs<Body, Query> {
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 type Handler<Body, Query> = (args: RouteArgs<Body, Query>) => Promise<Response>;
+type BodyOf<Body, Optional extends boolean> = Optional extends true ? Infer<Body> | undefined : Infer<Body>;
 
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
 
@@ -93,6 +96,13 @@ async function authenticate(request: Request, spec: RouteSpec<z.ZodType | undefi
   return actor;
 }
 
+async function parseBody(request: Request, spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): Promise<unknown> {
+  if (!spec.body) return undefined;
+  if (!spec.optionalBody) return spec.body.parse(await readJsonBody(request, spec.maxBodyBytes));
+  const raw = await readOptionalJsonBody(request, spec.maxBodyBytes);
+  return raw === undefined ? undefined : spec.body.parse(raw);
+}
+
 function parseQuery(request: Request, schema: z.ZodType | undefined): unknown {
   if (!schema) return undefined;
   const url = new URL(request.url);
@@ -103,9 +113,9 @@ function parseQuery(request: Request, schema: z.ZodType | undefined): unknown {
  * Wraps a route handler with what every API route needs: request id and logger, problem+json
  * errors from one table, authentication, body limits and zod parsing, rate limiting.
  */
-export function apiRoute<Body extends z.ZodType | undefined = undefined, Query extends z.ZodType | undefined = undefined>(
-  spec: RouteSpec<Body, Query>,
-  handler: Handler<Infer<Body>, Infer<Query>>,
+export function apiRoute<Body extends z.ZodType | undefined = undefined, Query extends z.ZodType | undefined = undefined, OptionalBody extends boolean = false>(
+  spec: RouteSpec<Body, Query> & { optionalBody?: OptionalBody },
+  handler: Handler<BodyOf<Body, OptionalBody>, Infer<Query>>,
 ) {
   return async (request: Request, segment: { params: Promise<Record<string, string>> }): Promise<Response> => {
     const requestId = request.headers.get("x-request-id") ?? randomUUID();
@@ -116,7 +126,7 @@ export function apiRoute<Body extends z.ZodType | undefined = undefined, Query e
       const scoped = logger.child({ actor: actorRef(actor) });
       if (spec.rateLimit && actor.type === "workload") await consumeRateLimit(getPrisma(), actor.client, spec.rateLimit, systemClock.now(), scoped);
 
-      const body = spec.body ? spec.body.parse(await readJsonBody(request, spec.maxBodyBytes)) : undefined;
+      const body = await parseBody(request, spec);
       const query = parseQuery(request, spec.query);
       const correlationId = traceId(request);
       const context: ServiceContext = {
@@ -129,7 +139,7 @@ export function apiRoute<Body extends z.ZodType | undefined = undefined, Query e
         policies: await currentPolicySet(),
         planner: currentPlanner(),
       };
-      const response = await handler({ request, context, body: body as Infer<Body>, query: query as Infer<Query>, params: await segment.params, logger: scoped });
+      const response = await handler({ request, context, body: body as BodyOf<Body, OptionalBody>, query: query as Infer<Query>, params: await segment.params, logger: scoped });
       response.headers.set("x-request-id", requestId);
       return response;
     } catch (error) {

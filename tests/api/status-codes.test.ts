@@ -159,6 +159,15 @@ describe("200 and 201", () => {
     expect((response.body as ActionBody).state).toBe("cancelled");
   });
 
+  test("POST /actions/{id}/cancel stores the reason sent", async () => {
+    const action = await propose();
+
+    const response = await call("POST", `/actions/${action.id}/cancel`, { token: soar.token, json: { reason: "duplicate proposal" } });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ state: "cancelled", stateReason: "duplicate proposal" });
+  });
+
   test("GET /incidents/{id}/timeline returns the events of the client's incident", async () => {
     await propose();
 
@@ -223,6 +232,7 @@ describe("400", () => {
   test.each([
     ["POST", "/incidents"],
     ["POST", "/actions/{id}/approvals"],
+    ["POST", "/actions/{id}/cancel"],
     ["POST", "/audit/events"],
   ])("%s %s rejects malformed JSON", async (method, template) => {
     const path = template.replace("{id}", randomUUID());
@@ -521,6 +531,7 @@ describe("413", () => {
   test.each([
     { path: "/incidents", token: () => soar.token },
     { path: "/actions/{id}/approvals", token: () => approver.token },
+    { path: "/actions/{id}/cancel", token: () => soar.token },
   ])("POST $path rejects a body over 64 KiB", async ({ path: template, token }) => {
     const path = template.replace("{id}", randomUUID());
     const raw = JSON.stringify({ summary: "x".repeat(limit) });
@@ -549,6 +560,7 @@ describe("415", () => {
     { path: "/incidents", contentType: "text/plain", token: () => soar.token },
     { path: "/actions", contentType: "application/x-www-form-urlencoded", token: () => soar.token },
     { path: "/actions/{id}/approvals", contentType: "text/plain", token: () => approver.token },
+    { path: "/actions/{id}/cancel", contentType: "text/plain", token: () => soar.token },
     { path: "/audit/events", contentType: "text/csv", token: () => soar.token },
   ])("POST $path rejects $contentType", async ({ path: template, contentType, token }) => {
     const path = template.replace("{id}", randomUUID());
@@ -590,11 +602,12 @@ describe("422", () => {
   });
 
   test.each([
-    { name: "the body", body: () => ({ ...proposal(), priority: "high" }), pointer: "/", keys: "priority" },
-    { name: "the target", body: () => ({ ...proposal(), target: { domain: domain.name, identity: "r", owner: "x" } }), pointer: "/target", keys: "owner" },
-    { name: "an evidence item", body: () => ({ ...proposal(), evidence: [{ title: "log", severity: 3 }] }), pointer: "/evidence/0", keys: "severity" },
-  ])("POST /actions rejects an unknown field in $name", async ({ body, pointer, keys }) => {
-    const message = `Unrecognized key: "${keys}" (${keys})`;
+    { name: "the body", body: () => ({ ...proposal(), priority: "high" }), pointer: "/priority", key: "priority" },
+    { name: "the target", body: () => ({ ...proposal(), target: { domain: domain.name, identity: "r", owner: "x" } }), pointer: "/target/owner", key: "owner" },
+    { name: "an evidence item", body: () => ({ ...proposal(), evidence: [{ title: "log", severity: 3 }] }), pointer: "/evidence/0/severity", key: "severity" },
+    { name: "the target, with / and ~ in the key", body: () => ({ ...proposal(), target: { domain: domain.name, identity: "r", "a/b~c": "x" } }), pointer: "/target/a~1b~0c", key: "a/b~c" },
+  ])("POST /actions rejects an unknown field in $name", async ({ body, pointer, key }) => {
+    const message = `Unrecognized key: ${JSON.stringify(key)}`;
 
     const response = await call("POST", "/actions", { token: soar.token, json: body() });
 
@@ -660,6 +673,16 @@ describe("422", () => {
     expect(response.body).toEqual(invalid("execution window P1D exceeds the maximum PT1H allowed by policy", `/api/v1/actions/${action.id}/approvals`, [{ pointer: "/executionWindow", message: "at most PT1H" }]));
   });
 
+  test("POST /actions/{id}/cancel rejects an unknown field", async () => {
+    const action = await propose();
+    const message = 'Unrecognized key: "force"';
+
+    const response = await call("POST", `/actions/${action.id}/cancel`, { token: soar.token, json: { reason: "duplicate", force: true } });
+
+    expect(response.status).toBe(422);
+    expect(response.body).toEqual(invalid(`/force: ${message}`, `/api/v1/actions/${action.id}/cancel`, [{ pointer: "/force", message }]));
+  });
+
   test("POST /incidents rejects an unknown severity", async () => {
     const response = await call("POST", "/incidents", { token: soar.token, json: { ...incidentBody(), severity: "dire" } });
     const message = 'Invalid option: expected one of "low"|"medium"|"high"|"critical"';
@@ -679,7 +702,7 @@ describe("422", () => {
 
   test.each([
     { path: "/actions?limit=0", instance: "/api/v1/actions", pointer: "/limit", message: "Too small: expected number to be >=1" },
-    { path: "/actions?sort=newest", instance: "/api/v1/actions", pointer: "/", message: 'Unrecognized key: "sort" (sort)' },
+    { path: "/actions?sort=newest", instance: "/api/v1/actions", pointer: "/sort", message: 'Unrecognized key: "sort"' },
     { path: `/incidents/{incident}/timeline?limit=201`, instance: "/api/v1/incidents/{incident}/timeline", pointer: "/limit", message: "Too big: expected number to be <=200" },
   ])("GET $path rejects the query", async ({ path, instance, pointer, message }) => {
     await propose();

@@ -1,5 +1,6 @@
 import NextAuth from "next-auth";
 import { authOptions } from "@/lib/auth/nextauth-options";
+import { otherMethods } from "@/lib/http/fallback-handlers";
 
 export const dynamic = "force-dynamic";
 
@@ -12,3 +13,5 @@ async function handler(request: Request, context: RouteContext): Promise<Respons
 }
 
 export { handler as GET, handler as POST };
+
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET", "POST");

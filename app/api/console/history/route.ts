@@ -2,6 +2,7 @@ import { HISTORY_ROLES, requireAnyRole } from "@/lib/history/access";
 import { ZHistoryQuery } from "@/lib/history/schemas";
 import { searchActions } from "@/lib/history/search-actions";
 import { apiRoute, json } from "@/lib/http/route";
+import { otherMethods } from "@/lib/http/fallback-handlers";
 
 export const dynamic = "force-dynamic";
 
@@ -10,3 +11,5 @@ export const GET = apiRoute({ auth: "person", query: ZHistoryQuery }, async ({ c
   requireAnyRole(context.actor, HISTORY_ROLES, "searching the action history");
   return json(await searchActions(query, { db: context.db }));
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

@@ -3,6 +3,7 @@ import { listActions, ZListActionsQuery } from "@/lib/actions/list-actions";
 import { proposeAction } from "@/lib/actions/propose-action";
 import { ZIdempotencyKey, ZProposeActionBody } from "@/lib/actions/schemas";
 import { apiRoute, json } from "@/lib/http/route";
+import { otherMethods } from "@/lib/http/fallback-handlers";
 
 export const dynamic = "force-dynamic";
 
@@ -18,3 +19,5 @@ export const POST = apiRoute({ auth: "workload", body: ZProposeActionBody, rateL
 export const GET = apiRoute({ auth: "any", personalTokens: true, query: ZListActionsQuery }, async ({ context, query }) => {
   return json(await listActions(context, query));
 });
+
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET", "POST");

@@ -1,6 +1,7 @@
 import { ZIncidentBody } from "@/lib/actions/schemas";
 import { apiRoute, json } from "@/lib/http/route";
 import { toIncidentView, upsertIncident } from "@/lib/incidents/upsert-incident";
+import { otherMethods } from "@/lib/http/fallback-handlers";
 
 export const dynamic = "force-dynamic";
 
@@ -8,3 +9,5 @@ export const POST = apiRoute({ auth: "workload", body: ZIncidentBody }, async ({
   const { incident, created } = await upsertIncident(context, body);
   return json(toIncidentView(incident), created ? 201 : 200);
 });
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");

@@ -2,6 +2,7 @@ import { EXPORT_ROLES, requireAnyRole } from "@/lib/history/access";
 import { exportActions, exportResponse } from "@/lib/history/export-actions";
 import { ZHistoryFilters } from "@/lib/history/schemas";
 import { apiRoute } from "@/lib/http/route";
+import { otherMethods } from "@/lib/http/fallback-handlers";
 
 export const dynamic = "force-dynamic";
 
@@ -10,3 +11,5 @@ export const GET = apiRoute({ auth: "person", query: ZHistoryFilters }, async ({
   requireAnyRole(context.actor, EXPORT_ROLES, "exporting actions");
   return exportResponse(await exportActions("ocsf", query, { db: context.db, logger, now: context.clock.now() }));
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

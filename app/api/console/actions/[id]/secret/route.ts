@@ -1,5 +1,6 @@
 import { takeDeliveredSecret } from "@/lib/executor/take-delivered-secret";
 import { apiRoute, json } from "@/lib/http/route";
+import { otherMethods } from "@/lib/http/fallback-handlers";
 
 export const dynamic = "force-dynamic";
 
@@ -13,3 +14,5 @@ export const POST = apiRoute({ auth: "person" }, async ({ context, params }) => 
   const secret = await takeDeliveredSecret(context, params.id!);
   return json({ label: secret.label, value: secret.value });
 });
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");
