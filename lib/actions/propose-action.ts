@@ -3,7 +3,7 @@ import { auditedSqlTransaction, auditedTransaction, recordAudit } from "@/lib/au
 import type { Plan } from "@/lib/connectors/types";
 import { planHash } from "@/lib/connectors/plan-hash";
 import { isUniqueViolation, pooledSql, sqlJson, sqlTime, type Sql } from "@/lib/db/sql";
-import { IdempotencyKeyReused, OpenActionExists, PolicyDenied, ValidationFailed } from "@/lib/errors";
+import { ActionAlreadyInEffect, IdempotencyKeyReused, OpenActionExists, PolicyDenied, ValidationFailed } from "@/lib/errors";
 import type { PolicyDecision } from "@/lib/policy/engine";
 import { addSeconds } from "@/lib/time/clock";
 import { formatIsoDuration } from "@/lib/time/duration";
@@ -105,6 +105,34 @@ async function assertInScope(context: ServiceContext, target: PolicyTarget, body
   throw new PolicyDenied(decision.reasons.join(" ") || "policy denies this proposal", { policies: decision.determiningPolicies });
 }
 
+/**
+ * Rejects a proposal whose plan changes nothing with ActionAlreadyInEffect (409), because the
+ * target already is in the requested state and no person should be asked to approve it. The
+ * attempt is audited on the incident, because containment that automation requested but found
+ * in place belongs in the incident record. Nothing else is written.
+ */
+async function rejectUnchangedTarget(context: ServiceContext, target: PolicyTarget, request: PlanRequest, plan: Plan): Promise<never> {
+  const currentState = plan.currentState ?? "it already is in the requested state";
+  const { identity, resource, displayName } = request.target;
+
+  await auditedTransaction(context.db, async (tx) => {
+    await recordAudit(tx, {
+      occurredAt: context.clock.now(),
+      actor: actorRef(context.actor),
+      eventType: "proposal.already_in_effect",
+      incidentId: target.incidentId,
+      domain: request.domain.name,
+      correlationId: context.correlationId ?? context.requestId,
+      payload: { kind: request.kind, target: { identity, resource, displayName }, currentState, planHash: plan.hash },
+    });
+  });
+  context.logger.warn({ kind: request.kind, domain: request.domain.name, identity }, "proposal rejected because the target already is in the requested state");
+
+  const targetName = resource === null ? `identity ${JSON.stringify(identity)}` : `identity ${JSON.stringify(identity)} and resource ${JSON.stringify(resource)}`;
+  const message = `${request.kind} would change nothing for ${targetName} in domain ${request.domain.name}, because ${currentState}. Nothing needs approving.`;
+  throw new ActionAlreadyInEffect(message, { domain: request.domain.name });
+}
+
 // One read for both: the incident, which a workload may use when it reported it or a person
 // created it ($2 is null for a person; another client's incident is reported as unknown, the
 // same as a missing one), and the domain, which is used only once policy allowed the proposal.
@@ -137,6 +165,7 @@ const INSERT_ACTION = `
 /**
  * Proposes an action: validates it against the catalogue, computes the plan, evaluates
  * policy and stores the action as pending (or denied) with its audit events, in one
+ * transaction. A plan that changes nothing is rejected with ActionAlreadyInEffect before that
  * transaction. With an idempotency key, a replay of the same body returns the first result.
  */
 export async function proposeAction(context: ServiceContext, body: ProposeActionBody, idempotencyKey?: string): Promise<ProposeResult> {
@@ -186,6 +215,8 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
     parameters,
   };
   const plan = context.planner ? await context.planner(planRequest) : requestedChangePlan(planRequest);
+  if (plan.changes === false) await rejectUnchangedTarget(context, target, planRequest, plan);
+
   const now = context.clock.now();
   const decisionDeadline = addSeconds(now, deadline);
   const openKey = openKeyFor(body.kind, domain.id, body.target.identity, resource);

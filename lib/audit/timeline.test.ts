@@ -10,6 +10,8 @@ import { ManualClock } from "@/lib/time/clock";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
 import { createClient, createDomain, createIncident, createUser, person, serviceContext, unique, workload } from "@/tests/support/factories";
 import { ocsfEvent, type FixtureEvent } from "@/tests/fixtures/ocsf/load";
+import { sqlTransaction } from "@/lib/db/sql";
+import { appendAuditEvents } from "./append";
 import { ingestDomainEvents } from "./ingest/ingest-domain-events";
 import { ZIngestEventsBody } from "./ingest/schemas";
 import { loadTimeline, readIncidentTimeline, ZTimelineQuery, type TimelineItem, type TimelineOptions } from "./timeline";
@@ -141,6 +143,7 @@ describe("loadTimeline pagination", () => {
   test.each([
     ["not base64url JSON", "%%%"],
     ["a cursor without a sequence", Buffer.from(JSON.stringify({ occurredAt: "2026-01-01T00:00:00.000Z" })).toString("base64url")],
+    ["a cursor with a numeric chain", Buffer.from(JSON.stringify({ occurredAt: "2026-01-01T00:00:00.000Z", chain: 7, sequence: 1 })).toString("base64url")],
   ])("rejects a cursor that is %s", async (_case, cursor) => {
     await expect(loadTimeline(db.prisma, incident.id, { cursor })).rejects.toMatchObject({ code: "validation_failed", errors: [{ pointer: "/cursor" }] });
   });
@@ -288,5 +291,112 @@ describe("ZTimelineQuery", () => {
 
   test("rejects an unknown actor type", () => {
     expect(ZTimelineQuery.safeParse({ actorType: "robot" }).success).toBe(false);
+  });
+});
+
+describe("loadTimeline same-millisecond paging", () => {
+  const SAME_MS = new Date(T0 + 30 * MINUTE);
+  /** A second chain with events of the incident, as a chain per domain would hold; it sorts after the incident's own chain. */
+  const otherChain = (incidentId: string) => `zz-okta-prod-${incidentId}`;
+
+  /** Appends `count` events to the incident's chain in one transaction, all at `occurredAt`. */
+  async function appendSameMillisecond(incidentId: string, count: number, occurredAt: Date): Promise<void> {
+    const inputs = Array.from({ length: count }, (_, index) => ({
+      occurredAt,
+      actor: { type: "system" as const, id: "timeline-test" },
+      eventType: index % 2 === 0 ? "test.even" : "test.odd",
+      incidentId,
+      payload: { index },
+    }));
+    await sqlTransaction(db.prisma, (tx) => appendAuditEvents(tx, inputs));
+  }
+
+  // Cordon's own append names the chain after the incident, so rows of another chain are
+  // inserted directly. Their hashes are placeholders: only the incident's chain is verified.
+  async function insertIntoOtherChain(incidentId: string, sequences: number[], occurredAt: Date): Promise<void> {
+    for (const sequence of sequences) {
+      await db.query(
+        `INSERT INTO audit_events (id, chain, sequence, "occurredAt", "actorType", "actorId", "eventType", "incidentId", source, payload, "prevHash", hash)
+         VALUES (gen_random_uuid(), $1, $2, $3, 'domain', 'okta', 'domain.authentication', $4, 'okta-prod', $5, 'placeholder', 'placeholder')`,
+        [otherChain(incidentId), sequence, occurredAt.toISOString(), incidentId, JSON.stringify({ summary: `other chain ${sequence}` })],
+      );
+    }
+  }
+
+  /** Pages through the whole timeline with `limit`, failing on a page that repeats an event. */
+  async function pageThrough(incidentId: string, limit: number, options: Pick<TimelineOptions, "filters"> = {}): Promise<TimelineItem[]> {
+    const items: TimelineItem[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 200; page += 1) {
+      const result = await loadTimeline(db.prisma, incidentId, { ...options, limit, ...(cursor ? { cursor } : {}) });
+      items.push(...result.items);
+      if (!result.nextCursor) return items;
+      cursor = result.nextCursor;
+    }
+    throw new Error("the timeline did not end within 200 pages");
+  }
+
+  async function expectedOrder(incidentId: string): Promise<string[]> {
+    const rows = await db.prisma.auditEvent.findMany({ where: { incidentId }, select: { id: true, chain: true, sequence: true, occurredAt: true } });
+    const own = (chain: string) => (chain === incidentId ? 0 : 1);
+    rows.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || own(a.chain) - own(b.chain) || a.sequence - b.sequence);
+    return rows.map((row) => row.id);
+  }
+
+  test("returns each event of one chain once in chain order", async () => {
+    const incidentF = await createIncident(db.prisma);
+    await appendSameMillisecond(incidentF.id, 3, new Date(SAME_MS.getTime() - 1));
+    await appendSameMillisecond(incidentF.id, 40, SAME_MS);
+    await appendSameMillisecond(incidentF.id, 3, new Date(SAME_MS.getTime() + 1));
+
+    for (const limit of [1, 3, 7, 50]) {
+      const items = await pageThrough(incidentF.id, limit);
+
+      expect(items.map((item) => item.sequence), `limit ${limit}`).toEqual(Array.from({ length: 46 }, (_, index) => index + 1));
+    }
+  });
+
+  test("keeps chain order when a filter skips events", async () => {
+    const incidentG = await createIncident(db.prisma);
+    await appendSameMillisecond(incidentG.id, 30, SAME_MS);
+
+    const items = await pageThrough(incidentG.id, 4, { filters: { eventType: "test.odd" } });
+
+    expect(items.map((item) => item.sequence)).toEqual(Array.from({ length: 15 }, (_, index) => 2 * index + 2));
+  });
+
+  test("returns each event of two chains once across pages", async () => {
+    const incidentH = await createIncident(db.prisma);
+    await appendSameMillisecond(incidentH.id, 12, SAME_MS);
+    await insertIntoOtherChain(incidentH.id, [12, 3, 7, 1, 2, 4, 5, 6, 8, 9, 10, 11], SAME_MS);
+    await appendSameMillisecond(incidentH.id, 2, new Date(SAME_MS.getTime() + 1));
+    const expected = await expectedOrder(incidentH.id);
+
+    for (const limit of [1, 2, 5, 12, 13]) {
+      const items = await pageThrough(incidentH.id, limit);
+
+      expect(items.map((item) => item.id), `limit ${limit}`).toEqual(expected);
+    }
+    expect(expected).toHaveLength(26);
+  });
+
+  test("lists one millisecond chain by chain", async () => {
+    const incidentI = await createIncident(db.prisma);
+    await appendSameMillisecond(incidentI.id, 4, SAME_MS);
+    await insertIntoOtherChain(incidentI.id, [2, 1, 4, 3], SAME_MS);
+
+    const items = (await loadTimeline(db.prisma, incidentI.id, { limit: 200 })).items;
+
+    expect(items.map((item) => `${item.source}:${item.sequence}`)).toEqual(["cordon:1", "cordon:2", "cordon:3", "cordon:4", "okta-prod:1", "okta-prod:2", "okta-prod:3", "okta-prod:4"]);
+  });
+
+  test("continues a cursor issued without a chain", async () => {
+    const incidentJ = await createIncident(db.prisma);
+    await appendSameMillisecond(incidentJ.id, 6, SAME_MS);
+    const legacy = Buffer.from(JSON.stringify({ occurredAt: SAME_MS.toISOString(), sequence: 2 })).toString("base64url");
+
+    const result = await loadTimeline(db.prisma, incidentJ.id, { limit: 200, cursor: legacy });
+
+    expect(result.items.map((item) => item.sequence)).toEqual([3, 4, 5, 6]);
   });
 });

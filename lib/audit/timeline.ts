@@ -101,8 +101,10 @@ export async function readIncidentTimeline(context: Pick<ServiceContext, "db" | 
 /**
  * Loads one page of an incident's correlated timeline, oldest first: Cordon's own events and
  * the domain events correlated to the incident, with the incident and the verification status
- * of its audit chain. Pages are keyed on (occurredAt, sequence), so events appended between
- * two page requests do not shift the pages. Checks no access; see readIncidentTimeline.
+ * of its audit chain. Events are ordered by (occurredAt, chain, sequence), which is unique and
+ * keeps each chain's append order among events of the same millisecond. Pages are keyed on
+ * that triple, so no event is skipped or repeated at a page boundary, and events appended
+ * between two page requests do not shift later pages. Checks no access; see readIncidentTimeline.
  *
  * NOTE: the chain status walks the whole chain on every page, which costs O(chain length).
  */
@@ -111,13 +113,13 @@ export async function loadTimeline(db: Db, incidentId: string, options: Timeline
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TIMELINE_LIMIT) {
     throw new ValidationFailed(`limit must be an integer from 1 to ${MAX_TIMELINE_LIMIT}, got ${limit}`, [{ pointer: "/limit", message: `must be from 1 to ${MAX_TIMELINE_LIMIT}` }]);
   }
-  const cursor = options.cursor === undefined ? null : decodeCursor(options.cursor);
   const incident = UUID.test(incidentId) ? await db.incident.findUnique({ where: { id: incidentId } }) : null;
   if (!incident) throw new NotFound(`incident ${incidentId} not found`, { incidentId });
+  const cursor = options.cursor === undefined ? null : decodeCursor(options.cursor, incident.id);
 
   const rows = await db.auditEvent.findMany({
     where: { AND: [{ incidentId: incident.id }, filterWhere(options.filters ?? {}), cursor ? afterCursor(cursor) : {}] },
-    orderBy: [{ occurredAt: "asc" }, { sequence: "asc" }],
+    orderBy: [{ occurredAt: "asc" }, { chain: "asc" }, { sequence: "asc" }],
     take: limit + 1,
   });
   const page = rows.slice(0, limit);
@@ -130,14 +132,16 @@ export async function loadTimeline(db: Db, incidentId: string, options: Timeline
     incident: toIncidentView(incident),
     chain: chain ? { ok: chain.ok, events: chain.events, ...(chain.problem ? { problem: chain.problem } : {}) } : { ok: true, events: 0 },
     items: page.map((row) => toTimelineItem(row, names)),
-    nextCursor: rows.length > limit && last ? encodeCursor({ occurredAt: last.occurredAt.toISOString(), sequence: last.sequence }) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor({ occurredAt: last.occurredAt.toISOString(), chain: last.chain, sequence: last.sequence }) : null,
   };
 }
 
 type AuditRow = Prisma.AuditEventGetPayload<object>;
 
+/** The last event of a page, by the timeline's order. */
 interface Cursor {
   occurredAt: string;
+  chain: string;
   sequence: number;
 }
 
@@ -145,11 +149,17 @@ function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");
 }
 
-function decodeCursor(text: string): Cursor {
+/**
+ * Parses a `nextCursor`. A cursor without `chain` was issued before the chain joined the page
+ * key, when every event of an incident's timeline was in the incident's own chain, so it
+ * continues in that chain.
+ */
+function decodeCursor(text: string, incidentChain: string): Cursor {
   try {
-    const value = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Partial<Cursor>;
-    if (typeof value.occurredAt === "string" && !Number.isNaN(Date.parse(value.occurredAt)) && Number.isInteger(value.sequence)) {
-      return { occurredAt: value.occurredAt, sequence: value.sequence as number };
+    const value = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Partial<Record<keyof Cursor, unknown>>;
+    const chain = value.chain === undefined ? incidentChain : value.chain;
+    if (typeof value.occurredAt === "string" && !Number.isNaN(Date.parse(value.occurredAt)) && typeof chain === "string" && Number.isInteger(value.sequence)) {
+      return { occurredAt: value.occurredAt, chain, sequence: value.sequence as number };
     }
   } catch {
     // Not base64url JSON; reported below like any other malformed cursor.
@@ -157,9 +167,16 @@ function decodeCursor(text: string): Cursor {
   throw new ValidationFailed("invalid cursor; pass the nextCursor of a previous page", [{ pointer: "/cursor", message: "is not a cursor returned by this endpoint" }]);
 }
 
+/** Selects the events after the cursor in (occurredAt, chain, sequence) order. */
 function afterCursor(cursor: Cursor): Prisma.AuditEventWhereInput {
   const occurredAt = new Date(cursor.occurredAt);
-  return { OR: [{ occurredAt: { gt: occurredAt } }, { occurredAt, sequence: { gt: cursor.sequence } }] };
+  return {
+    OR: [
+      { occurredAt: { gt: occurredAt } },
+      { occurredAt, chain: { gt: cursor.chain } },
+      { occurredAt, chain: cursor.chain, sequence: { gt: cursor.sequence } },
+    ],
+  };
 }
 
 function filterWhere(filters: TimelineFilters): Prisma.AuditEventWhereInput {
@@ -235,6 +252,11 @@ function summarise(eventType: string, payload: Json, actor: string): string {
       return `Grant minted for ${field("executionWindow") ?? "the execution window"}, expires ${field("expiresAt") ?? "(unknown)"}`;
     case "grant.redeemed":
       return `${actor} redeemed the grant`;
+    case "proposal.already_in_effect": {
+      const target = member(payload, "target");
+      const name = text(member(target, "displayName")) ?? text(member(target, "identity")) ?? "(unknown target)";
+      return `${actor} proposed ${field("kind") ?? "an action"} on ${name}, which changes nothing: ${field("currentState") ?? "already in effect"}`;
+    }
   }
   if (eventType.startsWith("domain.") && field("summary")) return field("summary")!;
   if (eventType.startsWith("action.") && field("to")) {

@@ -51,7 +51,24 @@ export interface Plan {
   /** Domain state a revert restores; part of the diff's `before`, kept separately for clarity. */
   revertState: Record<string, Json> | null;
   references: DomainReference[];
+  /**
+   * False when the target already is in the state the action requests, so applying the plan
+   * would change nothing. Absent on a plan rebuilt from storage or built without a connector,
+   * and absent counts as a change.
+   */
+  changes?: boolean;
+  /** The target's current state in words, set when `changes` is false. */
+  currentState?: string;
 }
+
+/**
+ * Whether applying a plan changes the target, as the connector read it from the domain. A plan
+ * that changes nothing carries the target's current state, for the message that rejects it.
+ */
+export type PlanEffect = { changes: true } | { changes: false; currentState: string };
+
+/** A plan as a connector returns it, read from the domain, so it always states its effect. */
+export type ConnectorPlan = Plan & PlanEffect;
 
 /** A one-time secret produced by apply (a rotated password); never stored or logged by Cordon. */
 export interface DeliveredSecret {
@@ -95,7 +112,7 @@ export interface ConnectorCallContext {
 export interface Connector {
   readonly kind: DomainKind;
   readonly supportedKinds: readonly ActionKind[];
-  plan(action: ConnectorAction, context: ConnectorCallContext): Promise<Plan>;
+  plan(action: ConnectorAction, context: ConnectorCallContext): Promise<ConnectorPlan>;
   apply(action: ConnectorAction, grant: GrantForApply, context: ConnectorCallContext): Promise<ApplyResult>;
   verify(action: ConnectorAction, context: ConnectorCallContext): Promise<VerifyResult>;
   /** Restores the state recorded in the plan; only for reversible kinds. */

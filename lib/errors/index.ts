@@ -64,6 +64,14 @@ export class ActionStateConflict extends CordonError {
   readonly code = "action_state_conflict";
 }
 
+/**
+ * The target already is in the state the proposed action requests, as its connector read it,
+ * so the action would change nothing and there is nothing for a person to approve.
+ */
+export class ActionAlreadyInEffect extends CordonError {
+  readonly code = "already_in_effect";
+}
+
 /** An open action of the same kind on the same target already exists. */
 export class OpenActionExists extends CordonError {
   readonly code = "open_action_exists";

@@ -1,6 +1,7 @@
 import { ZDisableAccountParameters } from "@/lib/actions/catalogue";
+import { planEffect } from "@/lib/connectors/plan-effect";
 import { planHash } from "@/lib/connectors/plan-hash";
-import { type ConnectorAction, ConnectorError, type DomainReference, type Plan, type ScopeDiff } from "@/lib/connectors/types";
+import { type ConnectorAction, ConnectorError, type ConnectorPlan, type DomainReference, type Plan, type PlanEffect, type ScopeDiff } from "@/lib/connectors/types";
 import type { AdminApi, ClientState, TokenRecord } from "./admin-api";
 import {
   type OAuth2ActionHandler,
@@ -63,7 +64,23 @@ function buildDiff(client: ClientState, active: TokenRecord[], terminateSessions
   };
 }
 
-async function plan(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSignal): Promise<Plan> {
+/**
+ * Marks the plan as a change while the client is enabled or, with terminateSessions, while it
+ * has an active opaque token. Apply revokes such tokens even for a client already disabled.
+ */
+function disableEffect(client: ClientState, active: TokenRecord[], terminateSessions: boolean): PlanEffect {
+  const opaque = active.filter((record) => record.format === "opaque").length;
+  return planEffect(client.enabled || (terminateSessions && opaque > 0), () => {
+    const jwts = active.length - opaque;
+    const jwtNote = jwts === 0 ? "" : ` (its ${jwts} self-contained JWT access token(s) stay valid until they expire, because RFC 7009 cannot revoke them)`;
+    let tokens = "";
+    if (terminateSessions) tokens = " and has no active opaque token";
+    else if (opaque > 0) tokens = ` and keeps its ${opaque} active opaque token(s), as terminateSessions is false`;
+    return `OAuth client ${client.clientId} is already disabled${tokens}${jwtNote}`;
+  });
+}
+
+async function plan(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSignal): Promise<ConnectorPlan> {
   const admin = requireAdmin(deps, "disable_account");
   const { terminateSessions } = parseParameters(ZDisableAccountParameters, action);
   const { client, references } = await requireClient(admin, action, signal);
@@ -76,6 +93,7 @@ async function plan(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSign
     hash: planHash(diff),
     revertState: { enabled: client.enabled },
     references: [...(terminateSessions ? tokenIdReferences(tokens.value) : []), ...references, ...tokens.references],
+    ...disableEffect(client, tokens.value, terminateSessions),
   };
 }
 

@@ -20,7 +20,7 @@ const CONSOLE = { id: "cordon-console", secret: "cordon-console-secret-012345" }
 const PERSON = { email: "grace@example.test", password: "correct horse battery", name: "Grace", groups: ["soc"] };
 
 /** One target client per test, so tests do not see each other's tokens. */
-const TARGETS = ["revoke-all", "revoke-named", "drift-added", "drift-revoked", "disable", "disable-keep", "already-off"];
+const TARGETS = ["revoke-all", "revoke-named", "drift-added", "drift-revoked", "disable", "disable-keep", "already-off", "hint-only", "off-with-tokens"];
 const secretOf = (clientId: string) => `${clientId}-secret-0123456789`;
 
 let server: OAuthServer;
@@ -169,7 +169,13 @@ describe("oauth2 connector revoke_token", () => {
 
     const again = await connector.apply(revokeAll, grantFor(plan, revokeAll.id), context());
     expect(again.outcome).toBe("already_in_effect");
-    expect((await connector.plan(revokeAll, context())).diff.objects).toEqual([]);
+    expect(plan.changes).toBe(true);
+    const replanned = await connector.plan(revokeAll, context());
+    expect(replanned.diff.objects).toEqual([]);
+    expect(replanned.changes).toBe(false);
+    expect(replanned.currentState).toBe(
+      "revoke-all has no active opaque token to revoke (its 1 active self-contained JWT access token(s) stay valid until they expire, because RFC 7009 cannot revoke them)",
+    );
   });
 
   it("revokes only the named token", async () => {
@@ -186,6 +192,25 @@ describe("oauth2 connector revoke_token", () => {
     expect(await isActive(other)).toBe(true);
     expect((await connector.verify(revokeOne, context())).verified).toBe(true);
     expect((await connector.apply(revokeOne, grantFor(plan, revokeOne.id), context())).outcome).toBe("already_in_effect");
+
+    const replanned = await connector.plan(revokeOne, context());
+    expect(replanned.changes).toBe(false);
+    expect(replanned.currentState).toBe(`the named token(s) ${tokenIdOf(named)} of revoke-named are already revoked`);
+  });
+
+  it("plans no change when no token matches tokenHint", async () => {
+    const empty = await connector.plan(action("revoke_token", "hint-only"), context());
+    expect(empty.changes).toBe(false);
+    expect(empty.currentState).toBe("hint-only has no active opaque token to revoke");
+
+    await issueToken("hint-only");
+    const refreshOnly = await connector.plan(action("revoke_token", "hint-only", { tokenHint: "refresh_token" }), context());
+    const all = await connector.plan(action("revoke_token", "hint-only", { tokenHint: "all" }), context());
+
+    expect(refreshOnly.changes).toBe(false);
+    expect(refreshOnly.currentState).toBe("hint-only has no active opaque refresh token to revoke");
+    expect(all.changes).toBe(true);
+    expect(all.currentState).toBeUndefined();
   });
 
   it("fails verification while a token remains", async () => {
@@ -314,10 +339,25 @@ describe("oauth2 connector disable_account", () => {
     const disable = action("disable_account", "already-off");
     const plan = await connector.plan(disable, context());
     expect(plan.revertState).toEqual({ enabled: false });
+    expect(plan.changes).toBe(false);
+    expect(plan.currentState).toBe("OAuth client already-off is already disabled and has no active opaque token");
 
     expect((await connector.apply(disable, grantFor(plan, disable.id), context())).outcome).toBe("already_in_effect");
     expect((await connector.revert(disable, plan, context())).outcome).toBe("already_in_effect");
     expect((await clientCredentials("already-off")).status).toBe(401);
+  });
+
+  it("plans token revocation for a disabled client", async () => {
+    await issueToken("off-with-tokens");
+    await fetch(`${server.adminUrl}/clients/off-with-tokens/disable`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+    const revoking = await connector.plan(action("disable_account", "off-with-tokens"), context());
+    const keeping = await connector.plan(action("disable_account", "off-with-tokens", { terminateSessions: false }), context());
+
+    expect(revoking.changes).toBe(true);
+    expect(revoking.diff.objects.map((object) => object.type)).toEqual(["oauth2_client", "oauth2_token"]);
+    expect(keeping.changes).toBe(false);
+    expect(keeping.currentState).toBe("OAuth client off-with-tokens is already disabled and keeps its 1 active opaque token(s), as terminateSessions is false");
   });
 
   it("rejects an unknown client", async () => {

@@ -1,6 +1,7 @@
 import { ZRevokeTokenParameters } from "@/lib/actions/catalogue";
+import { planEffect } from "@/lib/connectors/plan-effect";
 import { planHash } from "@/lib/connectors/plan-hash";
-import { type BlastRadiusEntry, type ConnectorAction, ConnectorError, type DomainReference, type ScopeDiff } from "@/lib/connectors/types";
+import { type BlastRadiusEntry, type ConnectorAction, ConnectorError, type ConnectorPlan, type DomainReference, type PlanEffect, type ScopeDiff } from "@/lib/connectors/types";
 import type { AdminApi, TokenRecord } from "./admin-api";
 import {
   type OAuth2ActionHandler,
@@ -24,6 +25,8 @@ interface Selection {
   targets: TokenRecord[];
   /** Whether the action names its tokens (`target.resource` or `tokenIds`) instead of taking all of them. */
   named: boolean;
+  /** Active JWT access tokens of the identity, which RFC 7009 cannot revoke. Empty when tokens are named. */
+  jwts: TokenRecord[];
   blastRadius: BlastRadiusEntry[];
 }
 
@@ -65,13 +68,13 @@ function selectTokens(action: ConnectorAction, records: TokenRecord[]): Selectio
       return record;
     });
     targets.sort(compareTokenIds);
-    return { targets, named: true, blastRadius: blastRadiusFor(targets, records, []) };
+    return { targets, named: true, jwts: [], blastRadius: blastRadiusFor(targets, records, []) };
   }
 
   const active = records.filter((record) => record.state === "active" && matchesHint(record, parameters.tokenHint));
   const targets = active.filter((record) => record.format === "opaque");
   const jwts = active.filter((record) => record.format === "jwt");
-  return { targets, named: false, blastRadius: blastRadiusFor(targets, records, jwts) };
+  return { targets, named: false, jwts, blastRadius: blastRadiusFor(targets, records, jwts) };
 }
 
 function blastRadiusFor(targets: TokenRecord[], records: TokenRecord[], jwts: TokenRecord[]): BlastRadiusEntry[] {
@@ -102,7 +105,21 @@ function blastRadiusFor(targets: TokenRecord[], records: TokenRecord[], jwts: To
   ]);
 }
 
-async function plan(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSignal) {
+const HINT_NAMES = { access_token: "access token", refresh_token: "refresh token", all: "token" } as const;
+
+/** Marks the plan as a change when at least one selected token is still active. */
+function revokeEffect(action: ConnectorAction, selection: Selection): PlanEffect {
+  const { identity } = action.target;
+  const changes = selection.targets.some((record) => record.state === "active");
+  return planEffect(changes, () => {
+    if (selection.named) return `the named token(s) ${listIds(selection.targets)} of ${identity} are already revoked`;
+    const { tokenHint } = parseParameters(ZRevokeTokenParameters, action);
+    const jwts = selection.jwts.length === 0 ? "" : ` (its ${selection.jwts.length} active self-contained JWT access token(s) stay valid until they expire, because RFC 7009 cannot revoke them)`;
+    return `${identity} has no active opaque ${HINT_NAMES[tokenHint]} to revoke${jwts}`;
+  });
+}
+
+async function plan(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSignal): Promise<ConnectorPlan> {
   const admin = requireAdmin(deps, "revoke_token");
   const { records, references } = await listIdentityTokens(admin, action.target.identity, signal);
   const selection = selectTokens(action, records);
@@ -112,7 +129,8 @@ async function plan(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSign
     objects: selection.targets.map((record) => tokenDiffObject(record, "revoked")),
     blastRadius: selection.blastRadius,
   };
-  return { diff, hash: planHash(diff), revertState: null, references: [...tokenIdReferences(selection.targets), ...references] };
+  const planReferences = [...tokenIdReferences(selection.targets), ...references];
+  return { diff, hash: planHash(diff), revertState: null, references: planReferences, ...revokeEffect(action, selection) };
 }
 
 async function apply(deps: OAuth2Deps, action: ConnectorAction, grant: { id: string }, signal: AbortSignal) {

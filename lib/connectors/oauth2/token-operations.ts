@@ -4,6 +4,7 @@ import {
   type BlastRadiusEntry,
   type ConnectorAction,
   ConnectorError,
+  type ConnectorPlan,
   type DomainReference,
   type GrantForApply,
   type Plan,
@@ -26,7 +27,7 @@ export interface OAuth2Deps {
 }
 
 export interface OAuth2ActionHandler {
-  plan(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSignal): Promise<Plan>;
+  plan(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSignal): Promise<ConnectorPlan>;
   apply(deps: OAuth2Deps, action: ConnectorAction, grant: GrantForApply, signal: AbortSignal): Promise<ApplyResult>;
   verify(deps: OAuth2Deps, action: ConnectorAction, signal: AbortSignal): Promise<VerifyResult>;
   revert(deps: OAuth2Deps, action: ConnectorAction, plan: Plan, signal: AbortSignal): Promise<ApplyResult>;

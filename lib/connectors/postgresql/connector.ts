@@ -5,8 +5,8 @@ import type {
   Connector,
   ConnectorAction,
   ConnectorCallContext,
+  ConnectorPlan,
   GrantForApply,
-  Plan,
   VerifyResult,
 } from "@/lib/connectors/types";
 import { ConnectorError } from "@/lib/connectors/types";
@@ -81,7 +81,7 @@ export function createPostgresConnector(
     kind: "postgresql",
     supportedKinds: SUPPORTED_KINDS,
 
-    async plan(action, context): Promise<Plan> {
+    async plan(action, context): Promise<ConnectorPlan> {
       const kind = assertSupported(action);
       return logged("plan", action, () =>
         withSession(target, action.id, context.signal, "plan", (session) => {

@@ -59,6 +59,7 @@ describe("disable_account", () => {
     expect(descriptions).toContain(`sessions: 1 open session(s) to database "cordon_demo" by application "nightly-report" from an address hidden from the connector role`);
     expect(descriptions.join("\n")).not.toContain("cordon_connector");
     expect(plan.revertState).toEqual({ rolcanlogin: true });
+    expect(plan.changes).toBe(true);
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.references).toContainEqual({ type: "postgresql.application_name", value: `cordon:${action.id}` });
     expect(plan.references.find((reference) => reference.type === "postgresql.backend_pid")?.value).toMatch(/^[0-9]+$/);
@@ -112,6 +113,7 @@ describe("disable_account", () => {
     await domain.admin("ALTER ROLE svc_stray_sessions NOLOGIN");
     const action = actionFor("disable_account", oid);
     const plan = await connector.plan(action, callContext());
+    expect(plan.changes).toBe(true);
 
     const result = await connector.apply(action, grantFor(action, plan), callContext());
 
@@ -119,6 +121,29 @@ describe("disable_account", () => {
     expect(result.detail).toBe(`role "svc_stray_sessions" already had NOLOGIN; terminated 1 session(s)`);
     expect(await isOpen(session)).toBe(false);
     expect((await connector.verify(action, callContext())).verified).toBe(true);
+  });
+
+  test("plan of a NOLOGIN role without sessions changes nothing", async () => {
+    const oid = await managedRole("svc_noop_disable");
+    await domain.admin("ALTER ROLE svc_noop_disable NOLOGIN");
+
+    const plan = await connector.plan(actionFor("disable_account", oid), callContext());
+
+    expect(plan.diff.objects[0]).toMatchObject({ before: { rolcanlogin: false }, after: { rolcanlogin: false } });
+    expect(plan.changes).toBe(false);
+    expect(plan.currentState).toBe(`role "svc_noop_disable" (OID ${oid}) already has NOLOGIN and no open session`);
+  });
+
+  test("plan of a NOLOGIN role keeping its sessions changes nothing", async () => {
+    const oid = await managedRole("svc_noop_keep");
+    const session = await domain.connectAs("svc_noop_keep", probePasswords.get("svc_noop_keep") ?? "");
+    await domain.admin("ALTER ROLE svc_noop_keep NOLOGIN");
+
+    const plan = await connector.plan(actionFor("disable_account", oid, { terminateSessions: false }), callContext());
+
+    expect(plan.changes).toBe(false);
+    expect(plan.currentState).toBe(`role "svc_noop_keep" (OID ${oid}) already has NOLOGIN (its 1 open session(s) stay connected, as terminateSessions is false)`);
+    await session.end();
   });
 
   test("apply leaves sessions open when terminateSessions is false", async () => {

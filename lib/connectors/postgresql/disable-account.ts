@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ZDisableAccountParameters } from "@/lib/actions/catalogue";
-import type { ApplyResult, ConnectorAction, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
+import { planEffect } from "@/lib/connectors/plan-effect";
+import type { ApplyResult, ConnectorAction, ConnectorPlan, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
 import { readMembers, readMemberships, readObjectDependencies, readSessionPids, readSessions, terminateSessions } from "./blast-radius";
 import { attemptLogin } from "./login-probe";
 import { parseRoleOid, quoteName, readActionableRole, type RoleRow } from "./role";
@@ -22,6 +23,7 @@ const ZDisableRevertState = z.object({ rolcanlogin: z.boolean() }).strict();
 interface DisableState {
   role: RoleRow;
   terminateSessions: boolean;
+  openSessions: number;
   diff: ScopeDiff;
 }
 
@@ -44,12 +46,23 @@ async function readDisableState(session: PostgresSession, action: ConnectorActio
     ...(await readObjectDependencies(client, role.oid)),
     ...sessions,
   ];
-  return { role, terminateSessions, diff: { objects, blastRadius } };
+  return { role, terminateSessions, openSessions, diff: { objects, blastRadius } };
 }
 
-export async function planDisableAccount(session: PostgresSession, action: ConnectorAction): Promise<Plan> {
+/** Apply terminates the sessions of a role that already has NOLOGIN, so open sessions are a change too. */
+function disableEffect(state: DisableState) {
+  const { role, terminateSessions, openSessions } = state;
+  return planEffect(role.canLogin || (terminateSessions && openSessions > 0), () => {
+    const label = `role ${quoteName(role.name)} (OID ${role.oid})`;
+    if (terminateSessions) return `${label} already has NOLOGIN and no open session`;
+    const sessionsNote = openSessions > 0 ? ` (its ${openSessions} open session(s) stay connected, as terminateSessions is false)` : "";
+    return `${label} already has NOLOGIN${sessionsNote}`;
+  });
+}
+
+export async function planDisableAccount(session: PostgresSession, action: ConnectorAction): Promise<ConnectorPlan> {
   const state = await readDisableState(session, action);
-  return buildPlan(state.diff, { rolcanlogin: state.role.canLogin }, session.references);
+  return buildPlan(state.diff, { rolcanlogin: state.role.canLogin }, session.references, disableEffect(state));
 }
 
 /**

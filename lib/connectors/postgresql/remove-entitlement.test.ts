@@ -130,6 +130,30 @@ describe("remove_entitlement of a role membership", () => {
     expect(await memberships("svc_member_drift", "db_admin")).toHaveLength(1);
   });
 
+  test("plan without a direct membership changes nothing", async () => {
+    const oid = await domain.createManagedRole("svc_member_none", "pw-member-none");
+
+    const plan = await connector.plan(actionFor("remove_entitlement", oid, { entitlement: "db_admin" }), callContext());
+
+    expect(plan.diff.objects[0]).toMatchObject({ before: { directMember: false, grants: [] }, after: { directMember: false, grants: [] } });
+    expect(plan.changes).toBe(false);
+    expect(plan.currentState).toBe(`role "svc_member_none" (OID ${oid}) is not a direct member of "db_admin"`);
+  });
+
+  test("plan with only indirect membership names the path", async () => {
+    const oid = await domain.createManagedRole("svc_member_only_indirect", "pw-member-only-indirect");
+    await domain.admin("CREATE ROLE audit_team NOLOGIN");
+    await domain.admin("GRANT db_admin TO audit_team");
+    await domain.admin("GRANT audit_team TO svc_member_only_indirect");
+
+    const plan = await connector.plan(actionFor("remove_entitlement", oid, { entitlement: "db_admin" }), callContext());
+
+    expect(plan.changes).toBe(false);
+    expect(plan.currentState).toBe(
+      `role "svc_member_only_indirect" (OID ${oid}) is not a direct member of "db_admin" (it is still a member through "audit_team", which this action does not change)`,
+    );
+  });
+
   test("an unknown role is rejected", async () => {
     const oid = await domain.oidOf("svc_reporting");
     const action = actionFor("remove_entitlement", oid, { entitlement: "no_such_role" });
@@ -185,6 +209,7 @@ describe("remove_entitlement of table privileges", () => {
     const action = actionFor("remove_entitlement", oid, { entitlement: "select, insert ON TABLE public.ledger" });
 
     const plan = await connector.plan(action, callContext());
+    expect(plan.changes).toBe(true);
     expect(plan.diff.objects[0]).toMatchObject({
       type: "table_privileges",
       displayName: "svc_table_cycle on public.ledger",
@@ -213,6 +238,19 @@ describe("remove_entitlement of table privileges", () => {
     await connector.apply(action, grantFor(action, plan), callContext());
 
     expect(await tablePrivileges("svc_table_all")).toEqual([]);
+  });
+
+  test.each([
+    ["named", "select, insert ON TABLE public.ledger", "has none of SELECT, INSERT"],
+    ["all", "ALL PRIVILEGES ON TABLE public.ledger", "has no privilege"],
+  ])("plan without %s privileges changes nothing", async (privileges, entitlement, held) => {
+    const name = `svc_table_none_${privileges}`;
+    const oid = await domain.createManagedRole(name, `pw-${name}`);
+
+    const plan = await connector.plan(actionFor("remove_entitlement", oid, { entitlement }), callContext());
+
+    expect(plan.changes).toBe(false);
+    expect(plan.currentState).toBe(`role "${name}" (OID ${oid}) ${held} on "public"."ledger"`);
   });
 
   test("drift in the table's grants stops apply", async () => {

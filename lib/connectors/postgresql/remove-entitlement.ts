@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZRemoveEntitlementParameters } from "@/lib/actions/catalogue";
-import type { ApplyResult, ConnectorAction, GrantForApply, Plan, VerifyResult } from "@/lib/connectors/types";
+import type { ApplyResult, ConnectorAction, ConnectorPlan, GrantForApply, Plan, VerifyResult } from "@/lib/connectors/types";
 import { parseEntitlement, type Entitlement } from "./entitlement";
 import { permanent } from "./errors";
 import { quoteName, readActionableRole, readRoleByName, type RoleRow } from "./role";
@@ -34,7 +34,7 @@ async function resolve(session: PostgresSession, action: ConnectorAction): Promi
   return { target, entitlement };
 }
 
-export async function planRemoveEntitlement(session: PostgresSession, action: ConnectorAction): Promise<Plan> {
+export async function planRemoveEntitlement(session: PostgresSession, action: ConnectorAction): Promise<ConnectorPlan> {
   const { target, entitlement } = await resolve(session, action);
   return entitlement.kind === "role_membership"
     ? planRemoveRoleMembership(session, action, entitlement.roleName, entitlement.grantSyntaxError)

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { ApplyResult, ConnectorAction, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
+import { planEffect } from "@/lib/connectors/plan-effect";
+import type { ApplyResult, ConnectorAction, ConnectorPlan, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
 import type { Json } from "@/lib/util/canonical-json";
 import { readMembers, readObjectDependencies, readSessions } from "./blast-radius";
 import { permanent } from "./errors";
@@ -75,6 +76,8 @@ interface MembershipState {
   target: RoleRow;
   entitlement: RoleRow;
   grants: MembershipGrant[];
+  /** Other roles of the target through which it is still a member of the entitlement. */
+  through: string[];
   diff: ScopeDiff;
 }
 
@@ -107,10 +110,19 @@ async function readMembershipState(session: PostgresSession, action: ConnectorAc
     ...(await readObjectDependencies(session.client, entitlement.oid, subject)),
     ...(await readSessions(session.client, target.oid)),
   ];
-  return { target, entitlement, grants, diff: { objects: [object], blastRadius } };
+  return { target, entitlement, grants, through, diff: { objects: [object], blastRadius } };
 }
 
-export async function planRemoveRoleMembership(session: PostgresSession, action: ConnectorAction, roleName: string, grantSyntaxError?: string): Promise<Plan> {
+/** Only direct grants are revoked, so membership through other roles alone changes nothing. */
+function membershipEffect(state: MembershipState) {
+  return planEffect(state.grants.length > 0, () => {
+    const label = `role ${quoteName(state.target.name)} (OID ${state.target.oid}) is not a direct member of ${quoteName(state.entitlement.name)}`;
+    if (state.through.length === 0) return label;
+    return `${label} (it is still a member through ${state.through.map(quoteName).join(", ")}, which this action does not change)`;
+  });
+}
+
+export async function planRemoveRoleMembership(session: PostgresSession, action: ConnectorAction, roleName: string, grantSyntaxError?: string): Promise<ConnectorPlan> {
   const state = await readMembershipState(session, action, roleName, grantSyntaxError);
   const revertState = {
     entitlementOid: state.entitlement.oid,
@@ -121,7 +133,7 @@ export async function planRemoveRoleMembership(session: PostgresSession, action:
       setOption: grant.setOption,
     })),
   };
-  return buildPlan(state.diff, revertState, session.references);
+  return buildPlan(state.diff, revertState, session.references, membershipEffect(state));
 }
 
 /** Revokes every direct grant of the membership, each as the grantor that made it (GRANTED BY). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { ApplyResult, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
+import { planEffect } from "@/lib/connectors/plan-effect";
+import type { ApplyResult, ConnectorPlan, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
 import type { Json } from "@/lib/util/canonical-json";
 import { readMembers, readSessions } from "./blast-radius";
 import { TABLE_PRIVILEGES, type TablePrivilege } from "./entitlement";
@@ -115,10 +116,14 @@ async function readTableState(session: PostgresSession, target: RoleRow, request
   return { table, held, diff: { objects: [object], blastRadius } };
 }
 
-export async function planRevokeTablePrivileges(session: PostgresSession, target: RoleRow, request: TableGrantRequest): Promise<Plan> {
+export async function planRevokeTablePrivileges(session: PostgresSession, target: RoleRow, request: TableGrantRequest): Promise<ConnectorPlan> {
   const state = await readTableState(session, target, request);
   const revertState = { tableOid: state.table.oid, privileges: state.held.map(({ privilege, grantable }) => ({ privilege, grantable })) };
-  return buildPlan(state.diff, revertState, session.references);
+  const effect = planEffect(state.held.length > 0, () => {
+    const privileges = request.privileges === null ? "no privilege" : `none of ${request.privileges.join(", ")}`;
+    return `role ${quoteName(target.name)} (OID ${target.oid}) has ${privileges} on ${quoteName(state.table.schema)}.${quoteName(state.table.name)}`;
+  });
+  return buildPlan(state.diff, revertState, session.references, effect);
 }
 
 /** Revokes the privileges as the table owner, whose privileges the connector role must have. */

@@ -41,6 +41,7 @@ describe("rotate_credential", () => {
       },
     ]);
     expect(plan.revertState).toBeNull();
+    expect(plan.changes).toBe(true);
     expect(canonicalJson(plan)).not.toContain("old-password-plan");
   });
 

@@ -1,7 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { ZRotateCredentialParameters } from "@/lib/actions/catalogue";
-import type { ApplyResult, ConnectorAction, GrantForApply, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
+import type { ApplyResult, ConnectorAction, ConnectorPlan, GrantForApply, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
 import { readSessionPids, readSessions, terminateSessions } from "./blast-radius";
 import { attemptLogin } from "./login-probe";
 import { parseRoleOid, quoteName, readActionableRole, type RoleRow } from "./role";
@@ -90,9 +90,10 @@ async function readRotateState(session: PostgresSession, action: ConnectorAction
   return { role, terminate: parameters.terminateSessions, diff: { objects, blastRadius: await readSessions(session.client, role.oid) } };
 }
 
-export async function planRotateCredential(session: PostgresSession, action: ConnectorAction): Promise<Plan> {
+export async function planRotateCredential(session: PostgresSession, action: ConnectorAction): Promise<ConnectorPlan> {
   const state = await readRotateState(session, action);
-  return buildPlan(state.diff, null, session.references);
+  // A rotation always sets a new password, so there is no state in which it changes nothing.
+  return buildPlan(state.diff, null, session.references, { changes: true });
 }
 
 /** Sets a new random password and returns it once in `secret`; it is not logged, stored or put in a reference. */

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { z } from "zod";
 import { planHash } from "@/lib/connectors/plan-hash";
-import type { ConnectorAction, DomainReference, GrantForApply, Plan, ScopeDiff } from "@/lib/connectors/types";
+import type { ConnectorAction, ConnectorPlan, DomainReference, GrantForApply, Plan, PlanEffect, ScopeDiff } from "@/lib/connectors/types";
 import type { Json } from "@/lib/util/canonical-json";
 import { permanent } from "./errors";
 import type { RoleRow } from "./role";
@@ -36,8 +36,8 @@ export async function lockRole(client: pg.Client, roleOid: string): Promise<void
   await client.query("SELECT pg_advisory_xact_lock(hashtextextended('cordon:postgresql:role:' || $1::text, 0))", [roleOid]);
 }
 
-export function buildPlan(diff: ScopeDiff, revertState: Record<string, Json> | null, references: DomainReference[]): Plan {
-  return { diff, hash: planHash(diff), revertState, references };
+export function buildPlan(diff: ScopeDiff, revertState: Record<string, Json> | null, references: DomainReference[], effect: PlanEffect): ConnectorPlan {
+  return { diff, hash: planHash(diff), revertState, references, ...effect };
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   ConnectorError,
   type ApplyResult,
   type ConnectorAction,
+  type ConnectorPlan,
   type GrantForApply,
   type Plan,
   type ScopeDiff,
@@ -14,7 +15,7 @@ import type { TScimUser } from "./resources";
 
 /** The four steps of one action kind against a SCIM service provider. */
 export interface ScimActionHandler {
-  plan(client: ScimClient, action: ConnectorAction, signal: AbortSignal): Promise<Plan>;
+  plan(client: ScimClient, action: ConnectorAction, signal: AbortSignal): Promise<ConnectorPlan>;
   apply(client: ScimClient, action: ConnectorAction, grant: GrantForApply, signal: AbortSignal): Promise<ApplyResult>;
   verify(client: ScimClient, action: ConnectorAction, signal: AbortSignal): Promise<VerifyResult>;
   revert(client: ScimClient, action: ConnectorAction, plan: Plan, signal: AbortSignal): Promise<ApplyResult>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ZDisableAccountParameters } from "@/lib/actions/catalogue";
+import { planEffect } from "@/lib/connectors/plan-effect";
 import { planHash } from "@/lib/connectors/plan-hash";
 import {
   ConnectorError,
@@ -78,7 +79,27 @@ async function membershipBlastRadius(client: ScimClient, user: TScimUser, signal
   return { entries, references };
 }
 
+/**
+ * Warns that the step ends no session. SCIM 2.0 defines no session resource, and RFC 7643's
+ * User schema defines `active` only as the user's administrative status, so the service
+ * provider decides what an inactive user may still do. The text depends only on the request,
+ * so it keeps the plan hash stable.
+ */
+function sessionsEntry(user: TScimUser, terminateSessions: boolean): BlastRadiusEntry {
+  const requested = terminateSessions ? ", although terminateSessions is true" : ", as terminateSessions is false";
+  return {
+    type: "scim_sessions",
+    id: user.id,
+    description:
+      `Open sessions are not ended${requested}. This step only sets active=false on the SCIM user, which SCIM defines as the user's administrative status, ` +
+      "so each service provider decides what an inactive user may still do. SCIM 2.0 has no session resource, so sessions and tokens the user already holds " +
+      "in downstream applications stay valid until each application ends them or they expire. To end them, revoke the user's tokens at the identity provider " +
+      "(revoke_token) or sign the user out in each application.",
+  };
+}
+
 async function readUserState(client: ScimClient, action: ConnectorAction, signal: AbortSignal): Promise<UserState> {
+  const { terminateSessions } = parseParameters(ZDisableAccountParameters, action);
   const user = await getUser(client, action.target.identity, signal);
   const blastRadius = await membershipBlastRadius(client, user.resource, signal);
 
@@ -92,7 +113,7 @@ async function readUserState(client: ScimClient, action: ConnectorAction, signal
         after: { active: false },
       },
     ],
-    blastRadius: blastRadius.entries,
+    blastRadius: [sessionsEntry(user.resource, terminateSessions), ...blastRadius.entries],
   };
   const references = [...user.references, ...versionReferences("scim_user_version", user.version), ...blastRadius.references];
   return { user, diff, references };
@@ -128,15 +149,16 @@ async function setActive(
 
 export const disableAccount: ScimActionHandler = {
   async plan(client, action, signal) {
-    parseParameters(ZDisableAccountParameters, action);
     const state = await readUserState(client, action, signal);
+    const user = state.user.resource;
 
-    const revertState = { userId: state.user.resource.id, active: state.user.resource.active ?? null };
-    return { diff: state.diff, hash: planHash(state.diff), revertState, references: state.references };
+    const revertState = { userId: user.id, active: user.active ?? null };
+    // An absent `active` is set to false as well, so only an explicit false changes nothing.
+    const effect = planEffect(user.active !== false, () => `SCIM user ${JSON.stringify(userLabel(user))} is already inactive (active=false)`);
+    return { diff: state.diff, hash: planHash(state.diff), revertState, references: state.references, ...effect };
   },
 
   async apply(client, action, grant, signal) {
-    const { terminateSessions } = parseParameters(ZDisableAccountParameters, action);
     const state = await readUserState(client, action, signal);
     const label = userLabel(state.user.resource);
 
@@ -147,9 +169,7 @@ export const disableAccount: ScimActionHandler = {
 
     const result = await setActive(client, state.user, false, signal);
     // SCIM 2.0 defines no session resource, so Cordon cannot end sessions through this domain.
-    const sessions = terminateSessions
-      ? " SCIM has no session endpoint: existing sessions end only if the service provider ends them when active becomes false."
-      : "";
+    const sessions = " Open sessions were not ended, because SCIM 2.0 has no session resource. They end only where the service provider acts on active=false.";
     const detail = result.changed ? `Set active=false on SCIM user ${label}.${sessions}` : `SCIM user ${label} was already inactive`;
     return { outcome: result.changed ? "applied" : "already_in_effect", detail, references: result.references };
   },

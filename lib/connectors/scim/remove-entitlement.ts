@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ZRemoveEntitlementParameters } from "@/lib/actions/catalogue";
+import { planEffect } from "@/lib/connectors/plan-effect";
 import { planHash } from "@/lib/connectors/plan-hash";
 import { ConnectorError, type ConnectorAction, type DomainReference, type ScopeDiff } from "@/lib/connectors/types";
 import { assertGrantMatches, parseParameters, parseRevertState, userLabel, type ScimActionHandler } from "./action-handler";
@@ -158,7 +159,8 @@ export const removeEntitlement: ScimActionHandler = {
     const state = await readMembershipState(client, action, signal);
 
     const revertState = { userId: state.userId, groupId: state.group.resource.id, member: state.isMember };
-    return { diff: state.diff, hash: planHash(state.diff), revertState, references: state.references };
+    const effect = planEffect(state.isMember, () => `SCIM user ${state.userId} is not a member of group ${JSON.stringify(groupLabel(state.group.resource))} (${state.group.resource.id})`);
+    return { diff: state.diff, hash: planHash(state.diff), revertState, references: state.references, ...effect };
   },
 
   async apply(client, action, grant, signal) {

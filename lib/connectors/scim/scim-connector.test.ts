@@ -94,9 +94,10 @@ describe("scim connector disable_account", () => {
     expect(plan.diff.objects).toEqual([
       { type: "scim_user", id: "u-alice", displayName: "Alice Example", before: { active: true }, after: { active: false } },
     ]);
-    expect(plan.diff.blastRadius.map((entry) => entry.id)).toEqual(["g-eng", "g-ops"]);
-    expect(plan.diff.blastRadius[0]?.description).toContain('"Engineering"');
+    expect(plan.diff.blastRadius.map((entry) => `${entry.type}:${entry.id}`)).toEqual(["scim_sessions:u-alice", "scim_group:g-eng", "scim_group:g-ops"]);
+    expect(plan.diff.blastRadius[1]?.description).toContain('"Engineering"');
     expect(plan.hash).toBe(planHash(plan.diff));
+    expect(plan.changes).toBe(true);
     expect(plan.revertState).toEqual({ userId: "u-alice", active: true });
     expect(referenceTypes(plan.references)).toEqual(["scim_request_id", "scim_user_version"]);
     expect(plan.references).toContainEqual({ type: "scim_user_version", value: 'W/"1"' });
@@ -128,13 +129,50 @@ describe("scim connector disable_account", () => {
     expect(revertedAgain.outcome).toBe("already_in_effect");
   });
 
-  it("notes that SCIM cannot end sessions", async () => {
+  it("plan warns that open sessions stay open", async () => {
+    const action = { ...disableAction("u-bob"), parameters: { terminateSessions: true } };
+
+    const plan = await connector.plan(action, context());
+
+    const warning = plan.diff.blastRadius.find((entry) => entry.type === "scim_sessions");
+    expect(warning?.id).toBe("u-bob");
+    expect(warning?.description).toMatch(/^Open sessions are not ended, although terminateSessions is true\. This step only sets active=false on the SCIM user/);
+    expect(warning?.description).toContain("stay valid until each application ends them or they expire");
+    expect(warning?.volatile).toBeUndefined();
+  });
+
+  it("plan warning names terminateSessions false", async () => {
+    const plan = await connector.plan({ ...disableAction("u-bob"), parameters: { terminateSessions: false } }, context());
+
+    const warning = plan.diff.blastRadius.find((entry) => entry.type === "scim_sessions");
+    expect(warning?.description).toMatch(/^Open sessions are not ended, as terminateSessions is false\./);
+  });
+
+  it("apply reports that sessions were not ended", async () => {
     const action = { ...disableAction("u-bob"), parameters: { terminateSessions: true } };
     const plan = await connector.plan(action, context());
 
     const applied = await connector.apply(action, grantFor(action, plan), context());
 
-    expect(applied.detail).toContain("no session endpoint");
+    expect(applied.outcome).toBe("applied");
+    expect(applied.detail).toBe("Set active=false on SCIM user bob. Open sessions were not ended, because SCIM 2.0 has no session resource. They end only where the service provider acts on active=false.");
+  });
+
+  it("plan of an inactive user changes nothing", async () => {
+    const plan = await connector.plan(disableAction("u-carol"), context());
+
+    expect(plan.changes).toBe(false);
+    expect(plan.currentState).toBe('SCIM user "carol" is already inactive (active=false)');
+  });
+
+  it("plan of a user without active changes something", async () => {
+    await patchAsAdmin("/Users/u-dave", [{ op: "remove", path: "active" }]);
+
+    const plan = await connector.plan(disableAction("u-dave"), context());
+
+    expect(plan.diff.objects[0]?.before).toEqual({ active: null });
+    expect(plan.changes).toBe(true);
+    expect(plan.currentState).toBeUndefined();
   });
 
   it("leaves a previously inactive user inactive", async () => {
@@ -142,7 +180,7 @@ describe("scim connector disable_account", () => {
     const plan = await connector.plan(action, context());
 
     expect(plan.diff.objects[0]?.before).toEqual({ active: false });
-    expect(plan.diff.blastRadius).toEqual([]);
+    expect(plan.diff.blastRadius.map((entry) => entry.type)).toEqual(["scim_sessions"]);
     expect((await connector.apply(action, grantFor(action, plan), context())).outcome).toBe("already_in_effect");
     expect((await connector.revert(action, plan, context())).outcome).toBe("already_in_effect");
     expect((await readAsAdmin("/Users/u-carol")).active).toBe(false);
@@ -156,7 +194,7 @@ describe("scim connector disable_account", () => {
     const second = await connector.plan(action, context());
 
     expect(second.hash).not.toBe(first.hash);
-    expect(second.diff.blastRadius.map((entry) => entry.id)).toEqual(["g-ops"]);
+    expect(second.diff.blastRadius.map((entry) => entry.id)).toEqual(["u-dave", "g-ops"]);
   });
 
   it("rejects apply when the user changed since the plan", async () => {
@@ -232,6 +270,7 @@ describe("scim connector remove_entitlement", () => {
     expect(plan.diff.blastRadius).toEqual([{ type: "scim_group", id: "g-eng", description: 'Group "Engineering" keeps 1 other member' }]);
     expect(plan.revertState).toEqual({ userId: "u-alice", groupId: "g-eng", member: true });
     expect(referenceTypes(plan.references)).toEqual(["scim_group_version", "scim_request_id", "scim_user_version"]);
+    expect(plan.changes).toBe(true);
   });
 
   it("applies, verifies, applies again and reverts", async () => {
@@ -290,6 +329,8 @@ describe("scim connector remove_entitlement", () => {
     const plan = await connector.plan(action, context());
 
     expect(plan.diff.objects[0]?.before).toMatchObject({ member: false });
+    expect(plan.changes).toBe(false);
+    expect(plan.currentState).toBe('SCIM user u-dave is not a member of group "Engineering" (g-eng)');
     expect((await connector.apply(action, grantFor(action, plan), context())).outcome).toBe("already_in_effect");
     expect((await connector.revert(action, plan, context())).outcome).toBe("already_in_effect");
     expect((await readAsAdmin("/Groups/g-eng")).members).toHaveLength(2);
