@@ -37,7 +37,7 @@ describe("rotate_credential", () => {
         id: oid,
         displayName: "svc_rotate_plan",
         before: { password: "current password (never shown)", rolvaliduntil: "2999-01-01T00:00:00.000000Z" },
-        after: { password: "new random 256-bit password, shown once to the approver who executes the action", rolvaliduntil: "2999-01-01T00:00:00.000000Z" },
+        after: { password: "new random 256-bit password, shown once, in the console, to a person who approved the action", rolvaliduntil: "2999-01-01T00:00:00.000000Z" },
       },
     ]);
     expect(plan.revertState).toBeNull();

@@ -72,7 +72,8 @@ export function scramVerifier(password: string, salt: Buffer = randomBytes(16)):
 async function readRotateState(session: PostgresSession, action: ConnectorAction): Promise<{ role: RoleRow; terminate: boolean; diff: ScopeDiff }> {
   const parameters = parseParameters(ZRotateParameters, action);
   const role = await readActionableRole(session.client, action.target.identity);
-  const delivery = parameters.delivery === "approver" ? "shown once to the approver who executes the action" : "sent once to the secret destination";
+  // `approver` is the only delivery the catalogue accepts.
+  const delivery = "shown once, in the console, to a person who approved the action";
 
   const objects: ScopeDiff["objects"] = [
     {
