@@ -116,6 +116,19 @@ describe("proposeAction", () => {
     await expect(propose(new ManualClock(), { kind: "revoke_token", effectDuration: "PT4H" })).rejects.toMatchObject({ code: "validation_failed" });
   });
 
+  test("points at each unknown parameter and bad value", async () => {
+    const failure = propose(new ManualClock(), { kind: "remove_entitlement", parameters: { entitlement: "", "a/b~c": true, extra: 1 } as never });
+
+    await expect(failure).rejects.toMatchObject({
+      code: "validation_failed",
+      errors: expect.arrayContaining([
+        { pointer: "/parameters/entitlement", message: expect.any(String) },
+        { pointer: "/parameters/a~1b~0c", message: 'Unrecognized key: "a/b~c"' },
+        { pointer: "/parameters/extra", message: 'Unrecognized key: "extra"' },
+      ]),
+    });
+  });
+
   test("flags a target name with mixed scripts", async () => {
     const { action } = await propose(new ManualClock(), { target: { domain: domain.name, identity: "spoof-1", displayName: "svc_\u0435tl" } });
 

@@ -3,6 +3,7 @@ import { auditedSqlTransaction, auditedTransaction, recordAudit } from "@/lib/au
 import type { Plan } from "@/lib/connectors/types";
 import { planHash } from "@/lib/connectors/plan-hash";
 import { isUniqueViolation, pooledSql, sqlJson, sqlTime, type Sql } from "@/lib/db/sql";
+import { zodErrors } from "@/lib/http/problem";
 import { ActionAlreadyInEffect, IdempotencyKeyReused, OpenActionExists, PolicyDenied, ValidationFailed } from "@/lib/errors";
 import type { PolicyDecision } from "@/lib/policy/engine";
 import { addSeconds } from "@/lib/time/clock";
@@ -63,8 +64,7 @@ function validateClocks(body: ProposeActionBody, risk: keyof typeof DEFAULT_DECI
 function parseParameters(body: ProposeActionBody): Record<string, Json> {
   const result = ACTION_CATALOGUE[body.kind].parameters.safeParse(body.parameters);
   if (!result.success) {
-    const errors = result.error.issues.map((issue) => ({ pointer: `/parameters${issue.path.map((part) => `/${String(part)}`).join("")}`, message: issue.message }));
-    throw new ValidationFailed(`parameters are invalid for ${body.kind}`, errors);
+    throw new ValidationFailed(`parameters are invalid for ${body.kind}`, zodErrors(result.error, "/parameters"));
   }
   return result.data as Record<string, Json>;
 }
