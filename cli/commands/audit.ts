@@ -1,12 +1,18 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Db } from "@/lib/db/client";
+import { verifyCheckpoints, writeCheckpoint, type CheckpointAnchor, type CheckpointReport } from "@/lib/audit/checkpoint";
+import { configuredAuditSigner, configuredSigningKeyFile, readVerifier, type AuditVerifier } from "@/lib/audit/checkpoint-key";
 import { verifyAuditChains, type VerifyReport } from "@/lib/audit/verify";
+import { systemClock } from "@/lib/time/clock";
 import { findIncidentChain, type IncidentCandidate } from "@/lib/audit/verify-incident";
 import { CliError, cliLogger, loadConfig, openCliDatabase } from "../context";
 import { printJson, type OutputOptions } from "../output";
 
 interface VerifyCommandOptions extends OutputOptions {
   incident?: string;
+  publicKey?: string;
+  checkpoint?: string;
 }
 
 export function registerAuditCommands(program: Command): void {
@@ -14,23 +20,100 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command("verify")
-    .description("recompute the audit hash chains and report the first problem in each; exit code 1 when any chain fails")
-    .option("--incident <id>", "verify only the chain of this incident, named by its UUID or its external id (INC-2041)")
+    .description(
+      "recompute the audit hash chains and report the first problem in each, then verify the signed checkpoints; exit code 1 when anything fails",
+    )
+    .option("--incident <id>", "verify only the chain of this incident, named by its UUID or its external id (INC-2041); checkpoints are not checked")
+    .option("--public-key <file>", "Ed25519 public key (or the private key) that signed the checkpoints; default: CORDON_AUDIT_SIGNING_KEY_FILE or the key in the data dir")
+    .option("--checkpoint <sequence:hash>", "a checkpoint recorded elsewhere (the 'audit checkpoint written' log line), which must still be stored unchanged")
     .option("--json", "print the report as JSON")
     .action(async (options: VerifyCommandOptions) => {
       const config = loadConfig();
       const logger = cliLogger(config);
+      const anchor = options.checkpoint === undefined ? undefined : parseAnchor(options.checkpoint);
+      const verifier = options.incident === undefined ? await checkpointVerifier(options.publicKey) : null;
       const database = await openCliDatabase(config, logger);
       try {
         const chain = options.incident === undefined ? undefined : await incidentChain(database.prisma(), options.incident);
         const report = await verifyAuditChains(database.prisma(), chain === undefined ? {} : { chain });
-        if (options.json) printJson(report);
-        else printReport(report, chain);
-        if (!report.ok) process.exitCode = 1;
+        const checkpoints = chain === undefined ? await verifyCheckpoints(database.prisma(), verifier?.key ?? null, anchor) : undefined;
+        if (options.json) printJson(checkpoints ? { ...report, ok: report.ok && checkpoints.ok, checkpoints } : report);
+        else {
+          printReport(report, chain);
+          if (checkpoints) printCheckpointReport(checkpoints, verifier);
+        }
+        if (!report.ok || (checkpoints && !checkpoints.ok)) process.exitCode = 1;
       } finally {
         await database.close();
       }
     });
+
+  audit
+    .command("checkpoint")
+    .description("write a signed checkpoint of every audit chain head now (the executor writes one every minute when a head moved)")
+    .option("--json", "print the checkpoint as JSON")
+    .action(async (options: OutputOptions) => {
+      const config = loadConfig();
+      const logger = cliLogger(config);
+      const signer = await configuredAuditSigner();
+      const database = await openCliDatabase(config, logger);
+      try {
+        const checkpoint = await writeCheckpoint(database.prisma(), signer, systemClock);
+        if (options.json) printJson(checkpoint && { sequence: checkpoint.sequence, hash: checkpoint.hash, chains: checkpoint.heads.length, keyId: checkpoint.keyId, createdAt: checkpoint.createdAt.toISOString() });
+        else if (checkpoint) console.log(`Wrote checkpoint ${checkpoint.sequence}:${checkpoint.hash} over ${checkpoint.heads.length} chain${checkpoint.heads.length === 1 ? "" : "s"}, signed by key ${checkpoint.keyId}.`);
+        else console.log("No audit chain head moved since the latest checkpoint, so none was written.");
+      } finally {
+        await database.close();
+      }
+    });
+
+  audit
+    .command("public-key")
+    .description("print the Ed25519 public key that verifies audit checkpoints, as SPKI PEM, for auditors who verify with --public-key")
+    .option("--json", "print the key id and the PEM as JSON")
+    .action(async (options: OutputOptions) => {
+      loadConfig();
+      const { file } = configuredSigningKeyFile();
+      if (!existsSync(file)) throw new CliError(`no audit signing key at ${file} yet; Cordon creates it when it writes the first checkpoint (npm start, cordon worker or cordon audit checkpoint)`);
+      const verifier = await readVerifier(file);
+      const pem = verifier.publicKey.export({ format: "pem", type: "spki" }).toString();
+      if (options.json) printJson({ keyId: verifier.keyId, pem });
+      else process.stdout.write(pem);
+    });
+}
+
+/** Parses `--checkpoint 12:<64 hex digits>`. */
+function parseAnchor(value: string): CheckpointAnchor {
+  const match = /^(\d{1,9}):([0-9a-f]{64})$/.exec(value.trim());
+  if (!match) throw new CliError(`--checkpoint ${JSON.stringify(value.slice(0, 200))} is invalid; expected <sequence>:<64 lower-case hex digits>, as the "audit checkpoint written" log line shows`);
+  return { sequence: Number(match[1]), hash: match[2]! };
+}
+
+/** Reads the key that checks checkpoint signatures; null when none is configured or generated yet. */
+async function checkpointVerifier(publicKeyFile: string | undefined): Promise<{ key: AuditVerifier; source: string } | null> {
+  const file = publicKeyFile ?? configuredSigningKeyFile().file;
+  if (publicKeyFile === undefined && !existsSync(file)) return null;
+  try {
+    return { key: await readVerifier(file), source: file };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(`cannot read the checkpoint key ${file}: ${reason}`);
+  }
+}
+
+function printCheckpointReport(report: CheckpointReport, verifier: { source: string } | null): void {
+  if (report.problem) {
+    const { sequence, kind, detail } = report.problem;
+    console.log(`FAILED checkpoint ${sequence}: ${kind}: ${detail}`);
+    return;
+  }
+  if (!report.latest) {
+    console.log("No audit checkpoints yet; the executor writes one every minute when a chain head moved.");
+    return;
+  }
+  const { sequence, hash, createdAt, chains } = report.latest;
+  const signatures = verifier ? `signatures checked with ${verifier.source}` : "signatures NOT checked: no key was found, pass --public-key";
+  console.log(`Verified ${report.checkpoints} checkpoint${report.checkpoints === 1 ? "" : "s"} (${signatures}). The newest, ${sequence}:${hash} of ${createdAt}, records ${chains} chain head${chains === 1 ? "" : "s"}, all still stored.`);
 }
 
 async function incidentChain(db: Db, reference: string): Promise<string> {

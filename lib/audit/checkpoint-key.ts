@@ -28,7 +28,7 @@ export async function keyIdOf(publicKey: KeyObject): Promise<string> {
 
 function assertEd25519(key: KeyObject, source: string): void {
   if (key.asymmetricKeyType !== "ed25519") {
-    throw new Error(`${source} holds a ${key.asymmetricKeyType ?? "symmetric"} key; audit checkpoints are signed with Ed25519 (openssl genpkey -algorithm ed25519)`);
+    throw new Error(`${source} contains a ${key.asymmetricKeyType ?? "symmetric"} key, which is not supported; audit checkpoints need an Ed25519 key (openssl genpkey -algorithm ed25519)`);
   }
 }
 
@@ -75,7 +75,7 @@ export async function loadSigner(file: string, generate: boolean): Promise<Audit
   return readSigner(file);
 }
 
-/** The key file this process signs with: CORDON_AUDIT_SIGNING_KEY_FILE, or the generated one in the data dir. */
+/** Returns the key file this process signs with: CORDON_AUDIT_SIGNING_KEY_FILE, or the generated one in the data dir. */
 export function configuredSigningKeyFile(): { file: string; generated: boolean } {
   const config = getConfig();
   return config.auditSigningKeyFile ? { file: config.auditSigningKeyFile, generated: false } : { file: path.join(config.dataDir, SIGNING_KEY_FILE), generated: true };

@@ -267,6 +267,6 @@ describe("signing keys", () => {
     await fs.writeFile(path.join(folder, "rsa.pem"), rsa);
 
     await expect(loadSigner(path.join(folder, "absent.pem"), false)).rejects.toThrow(/does not exist; create one with: openssl genpkey -algorithm ed25519/);
-    await expect(loadSigner(path.join(folder, "rsa.pem"), false)).rejects.toThrow(/holds a rsa key; audit checkpoints are signed with Ed25519/);
+    await expect(loadSigner(path.join(folder, "rsa.pem"), false)).rejects.toThrow(/contains a rsa key, which is not supported; audit checkpoints need an Ed25519 key/);
   });
 });
