@@ -28,7 +28,7 @@ afterAll(async () => {
   await fs.rm(folder, { recursive: true, force: true });
 });
 
-function cordon(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cordon(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, CORDON_DATA_DIR: folder, CORDON_AUDIT_SIGNING_KEY_FILE: keyFile, ...env };
   delete childEnv.CORDON_LOG_LEVEL;
   return new Promise((resolve, reject) => {
