@@ -54,7 +54,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     operationId: "proposeAction",
     summary: "Propose a containment action",
     description:
-      "Evaluates policy and stores the action as `pending`, or as `denied` when policy denies it. With an `Idempotency-Key`, repeating the request with the same body returns the first result with status 200 and `replayed: true`.",
+      "Evaluates policy, reads the target's current state from its domain to build the scope diff, and stores the action as `pending`. A proposal that policy denies gets 403 and stores nothing; one whose target already is in the requested state gets 409 `already_in_effect`. With an `Idempotency-Key`, repeating the request with the same body returns the first result with status 200 and `replayed: true`.",
     tag: "actions",
     auth: "workload",
     body: ZProposeActionBody,
@@ -63,7 +63,7 @@ export const API_OPERATIONS: ApiOperation[] = [
       201: { description: "The action was created.", schema: responses.ZProposeActionResponse, location: true },
       200: { description: "Replay of an earlier request with the same Idempotency-Key and body.", schema: responses.ZProposeActionResponse, location: true },
     },
-    problems: ["forbidden", "open_action_exists", "idempotency_key_reused", "rate_limited"],
+    problems: ["forbidden", "open_action_exists", "already_in_effect", "idempotency_key_reused", "rate_limited", "domain_unavailable"],
   },
   {
     method: "get",

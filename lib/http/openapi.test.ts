@@ -164,7 +164,7 @@ describe("OpenAPI document", () => {
 
     expect(byId).toEqual({
       upsertIncident: [200, 201, 400, 401, 403, 413, 415, 422, 500],
-      proposeAction: [200, 201, 400, 401, 403, 409, 413, 415, 422, 429, 500],
+      proposeAction: [200, 201, 400, 401, 403, 409, 413, 415, 422, 429, 500, 503],
       listActions: [200, 401, 422, 500],
       getAction: [200, 401, 404, 500],
       cancelAction: [200, 400, 401, 403, 404, 409, 413, 415, 422, 500],

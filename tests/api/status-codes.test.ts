@@ -1,4 +1,8 @@
 import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateApiKey } from "@/lib/auth/api-key";
 import { generatePersonalToken } from "@/lib/auth/personal-token";
@@ -728,6 +732,35 @@ describe("429", () => {
     expect(response.body).toEqual(
       problem(429, "rate_limited", "Too Many Requests", `client ${limited.client.name} exceeded 2 proposals per minute; retry after ${retryAfter} s`, "/api/v1/actions", { retryAfterSeconds: retryAfter }),
     );
+  });
+});
+
+describe("503", () => {
+  test("POST /actions when the target's domain does not answer", async () => {
+    // A port on 127.0.0.1 that this test listened on and closed again, so connections are refused.
+    const listener = net.createServer();
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const { port } = listener.address() as net.AddressInfo;
+    await new Promise((resolve) => listener.close(resolve));
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), "cordon-unreachable-"));
+    await fs.writeFile(path.join(folder, "bearer-token"), "unused-token", { mode: 0o600 });
+    const unreachable = await prisma.domain.create({
+      data: { name: unique("scim-down"), kind: "scim", settings: { baseUrl: `http://127.0.0.1:${port}/scim/v2` }, credentialRef: `file:${path.join(folder, "bearer-token")}` },
+    });
+    const client = await seedWorkload(prisma, { domains: [unreachable.name], rateLimitPerMinute: 10_000 });
+    const body = { ...proposal(), target: { domain: unreachable.name, identity: "user-0" } };
+
+    try {
+      const response: ApiResponse = await call("POST", "/actions", { token: client.token, json: body });
+
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("30");
+      expect(response.body).toMatchObject({ status: 503, code: "domain_unavailable", title: "Service Unavailable", instance: "/api/v1/actions", retryAfterSeconds: 30 });
+      expect((response.body as { detail: string }).detail).toMatch(new RegExp(`^domain ${unreachable.name} could not plan the proposal right now: .+; retry later$`));
+      expect(await prisma.action.count({ where: { domainId: unreachable.id } })).toBe(0);
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });
 
