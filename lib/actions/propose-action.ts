@@ -15,6 +15,7 @@ import { decide, recordDecision, type PolicyTarget, type RecordedDecision } from
 import { loadActionView, type ActionView } from "./read-action";
 import type { ProposeActionBody } from "./schemas";
 import { normaliseTargetName } from "./target-name";
+import { findPendingRevert, type PendingRevert } from "./timed-containment";
 import { transitionAction } from "./transition";
 
 export interface ProposeResult {
@@ -133,6 +134,22 @@ async function rejectUnchangedTarget(context: ServiceContext, target: PolicyTarg
   throw new ActionAlreadyInEffect(message, { domain: request.domain.name });
 }
 
+/**
+ * Tells approvers that an earlier time-limited action holds this target until its revert, and
+ * that approving this one keeps the containment: the earlier revert is skipped once this
+ * action succeeds. The entry is volatile, so the executor's fresh plan, which lacks it, still
+ * matches the approved hash.
+ */
+function withPendingRevertWarning(plan: Plan, pending: PendingRevert): Plan {
+  const warning = {
+    type: "pending_revert",
+    id: pending.actionId,
+    description: `Action ${pending.actionId} contains this target only until ${pending.effectEndsAt.toISOString()}, when it is reverted. Once this action succeeds, that revert is skipped and the containment stays in place.`,
+    volatile: true,
+  };
+  return { ...plan, diff: { ...plan.diff, blastRadius: [warning, ...plan.diff.blastRadius] } };
+}
+
 // One read for both: the incident, which a workload may use when it reported it or a person
 // created it ($2 is null for a person; another client's incident is reported as unknown, the
 // same as a missing one), and the domain, which is used only once policy allowed the proposal.
@@ -214,8 +231,10 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
     target: { identity: body.target.identity, resource, displayName: displayName.name },
     parameters,
   };
-  const plan = context.planner ? await context.planner(planRequest) : requestedChangePlan(planRequest);
-  if (plan.changes === false) await rejectUnchangedTarget(context, target, planRequest, plan);
+  const planned = context.planner ? await context.planner(planRequest) : requestedChangePlan(planRequest);
+  const pendingRevert = await findPendingRevert(context.db, { kind: body.kind, domainId: domain.id, identity: body.target.identity, resource });
+  if (planned.changes === false && !pendingRevert) await rejectUnchangedTarget(context, target, planRequest, planned);
+  const plan = pendingRevert ? withPendingRevertWarning(planned, pendingRevert) : planned;
 
   const now = context.clock.now();
   const decisionDeadline = addSeconds(now, deadline);

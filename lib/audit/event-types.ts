@@ -38,6 +38,9 @@ export const AuditEventType = {
   personalAccessTokenRevoked: "personal_access_token.revoked",
   domainCreated: "domain.created",
   credentialDelivered: "credential.delivered",
+  credentialDiscarded: "credential.discarded",
+  actionRevertSkipped: "action.revert_skipped",
+  proposalAlreadyInEffect: "proposal.already_in_effect",
   domainEvent: "domain.event",
 } as const;
 

@@ -257,6 +257,12 @@ function summarise(eventType: string, payload: Json, actor: string): string {
       const name = text(member(target, "displayName")) ?? text(member(target, "identity")) ?? "(unknown target)";
       return `${actor} proposed ${field("kind") ?? "an action"} on ${name}, which changes nothing: ${field("currentState") ?? "already in effect"}`;
     }
+    case "action.revert_skipped":
+      return `Revert skipped: action ${field("supersededBy") ?? "(unknown)"} keeps the containment in effect`;
+    case "credential.delivered":
+      return `${actor} viewed ${field("label") ?? "the rotated credential"}`;
+    case "credential.discarded":
+      return `Discarded ${field("label") ?? "the rotated credential"}: ${field("reason") ?? "nobody viewed it in time"}`;
   }
   if (eventType.startsWith("domain.") && field("summary")) return field("summary")!;
   if (eventType.startsWith("action.") && field("to")) {

@@ -1,4 +1,7 @@
-import type { ServiceContext } from "@/lib/actions/context";
+import { actorRef, type ServiceContext } from "@/lib/actions/context";
+import { findSupersedingAction } from "@/lib/actions/timed-containment";
+import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
+import { sqlOf, sqlTime } from "@/lib/db/sql";
 import type { ApplyResult, Connector, Plan, ScopeDiff, VerifyResult } from "@/lib/connectors/types";
 import { canonicalJson } from "@/lib/util/canonical-json";
 import { callConnector } from "./call-connector";
@@ -35,6 +38,8 @@ export async function revertAction(deps: ExecutorDeps, actionId: string, run: Jo
       return "rescheduled";
     }
 
+    if (await skipSupersededRevert(context, action)) return "skipped";
+
     let connector: Connector;
     try {
       connector = await deps.connectorFor(action.domain);
@@ -48,6 +53,38 @@ export async function revertAction(deps: ExecutorDeps, actionId: string, run: Jo
   } finally {
     await lease.release();
   }
+}
+
+/**
+ * Skips the revert when a later action of the same kind on the same target succeeded and is
+ * still in effect: that action was approved to keep the containment, so reverting now would
+ * undo it. The effect no longer ends, and `action.revert_skipped` names the later action, in
+ * one transaction. Returns whether the revert was skipped.
+ */
+async function skipSupersededRevert(context: ServiceContext, action: ExecutableAction): Promise<boolean> {
+  const target = { kind: action.kind, domainId: action.domainId, identity: action.targetIdentity, resource: action.targetResource };
+  return auditedTransaction(context.db, async (tx) => {
+    const supersededBy = await findSupersedingAction(tx, target, { actionId: action.id, createdAt: action.createdAt }, context.clock.now());
+    if (!supersededBy) return false;
+
+    const cleared = await sqlOf(tx).query(
+      `UPDATE actions SET "effectEndsAt" = NULL, version = version + 1, "updatedAt" = $2::timestamp(3) WHERE id = $1::uuid AND state = 'succeeded' RETURNING id`,
+      [action.id, sqlTime(context.clock.now())],
+    );
+    if (cleared.length === 0) return false;
+    await recordAudit(tx, {
+      occurredAt: context.clock.now(),
+      actor: actorRef(context.actor),
+      eventType: "action.revert_skipped",
+      actionId: action.id,
+      incidentId: action.incidentId,
+      domain: action.domain.name,
+      correlationId: context.correlationId ?? context.requestId,
+      payload: { supersededBy, reason: `action ${supersededBy} keeps this containment in effect` },
+    });
+    context.logger.info({ supersededBy }, "revert skipped: a later action keeps the containment in effect");
+    return true;
+  });
 }
 
 async function revertAndConfirm(
