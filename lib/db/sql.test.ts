@@ -106,7 +106,7 @@ describe("sqlTransaction", () => {
 });
 
 describe("isUniqueViolation", () => {
-  test("recognises the error from plain SQL and from Prisma", async () => {
+  test("recognises the error from every driver path", async () => {
     const domain = await createDomain(database.prisma);
 
     const plain = await pooledSql(database.prisma)
@@ -114,8 +114,15 @@ describe("isUniqueViolation", () => {
       .catch((error: unknown) => error);
     const viaPrisma = await database.prisma.domain.create({ data: { name: domain.name, kind: "scim", settings: {}, credentialRef: "env:X" } }).catch((error: unknown) => error);
 
+    const viaPrismaRaw = await database.prisma
+      .$transaction((tx) =>
+        sqlOf(tx).query(`INSERT INTO domains (id, name, kind, settings, "credentialRef", "updatedAt") VALUES (gen_random_uuid(), $1, 'scim', '{}', 'env:X', now())`, [domain.name]),
+      )
+      .catch((error: unknown) => error);
+
     expect(isUniqueViolation(plain)).toBe(true);
     expect(isUniqueViolation(viaPrisma)).toBe(true);
+    expect(isUniqueViolation(viaPrismaRaw)).toBe(true);
     expect(isUniqueViolation(new Error("other"))).toBe(false);
     expect(isUniqueViolation(null)).toBe(false);
   });

@@ -143,9 +143,13 @@ export async function sqlTransaction<T>(db: PrismaClient, work: (tx: PgTransacti
   }
 }
 
-/** True for a unique-constraint violation from either driver. */
+/**
+ * True for a unique-constraint violation: 23505 from node-postgres, P2002 from a Prisma model
+ * query, or P2010 (a failed raw query through Prisma) whose driver error is 23505.
+ */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === "23505" || code === "P2002";
+  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+  if (code === "23505" || code === "P2002") return true;
+  return code === "P2010" && meta?.driverAdapterError?.cause?.originalCode === "23505";
 }

@@ -85,8 +85,8 @@ afterAll(async () => {
   await admin.end();
 });
 
-function takeFromStore(actionId: string, from = store) {
-  return db.prisma.$transaction((tx) => from.take(tx, actionId));
+async function takeFromStore(actionId: string, from = store) {
+  return (await db.prisma.$transaction((tx) => from.take(tx, actionId))).delivered;
 }
 
 describe("rotate_credential through the executor", () => {
@@ -177,6 +177,19 @@ describe("DeliveredSecretStore", () => {
   test("rejects a changed label", async () => {
     const delivered = await deliveredExecution(store);
     await db.query(`UPDATE delivered_secrets SET label = 'password of another role' WHERE "executionId" = $1`, [delivered.executionId]);
+
+    await expect(takeFromStore(delivered.actionId)).rejects.toBeInstanceOf(DeliveredSecretUnreadable);
+  });
+
+  test("rejects a shortened authentication tag", async () => {
+    const delivered = await deliveredExecution(store);
+    // GCM without a fixed tag length accepts a tag cut to 4 bytes.
+    await db.query(
+      `UPDATE delivered_secrets SET sealed = regexp_replace(sealed, '\\.([A-Za-z0-9_-]{6})[A-Za-z0-9_-]*$', '.\\1') WHERE "executionId" = $1`,
+      [delivered.executionId],
+    );
+    const { rows } = await db.query<{ sealed: string }>(`SELECT sealed FROM delivered_secrets WHERE "executionId" = $1`, [delivered.executionId]);
+    expect(rows[0]?.sealed.split(".")[3]).toHaveLength(6);
 
     await expect(takeFromStore(delivered.actionId)).rejects.toBeInstanceOf(DeliveredSecretUnreadable);
   });

@@ -30,6 +30,7 @@ export const DELIVERY_KEY_FILE = "delivery-key";
 
 const SEALED_VERSION = "v1";
 const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /** Supplies the 32-byte AES key; called on every seal and open, so it should cache. */
 export type DeliveryKey = () => Promise<Buffer>;
@@ -46,10 +47,16 @@ let configuredKey: Promise<Buffer> | undefined;
  * Every process that runs executions or serves the console must resolve the same key.
  */
 export const configuredDeliveryKey: DeliveryKey = () => {
-  configuredKey ??= (async () => {
-    const config = getConfig();
-    return deriveDeliveryKey(config.deliveryKey ?? (await readOrCreateSecretFile(config.dataDir, DELIVERY_KEY_FILE)));
-  })();
+  if (!configuredKey) {
+    configuredKey = (async () => {
+      const config = getConfig();
+      return deriveDeliveryKey(config.deliveryKey ?? (await readOrCreateSecretFile(config.dataDir, DELIVERY_KEY_FILE)));
+    })();
+    // A failed load (an unreadable data dir) is tried again on the next call instead of being kept.
+    configuredKey.catch(() => {
+      configuredKey = undefined;
+    });
+  }
   return configuredKey;
 };
 
@@ -66,7 +73,7 @@ function associatedData(actionId: string, executionId: string, label: string): B
 
 function seal(key: Buffer, handover: SecretHandover): string {
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(associatedData(handover.actionId, handover.executionId, handover.secret.label));
   const ciphertext = Buffer.concat([cipher.update(handover.secret.value, "utf8"), cipher.final()]);
   return [SEALED_VERSION, iv, ciphertext, cipher.getAuthTag()].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
@@ -78,15 +85,24 @@ function open(key: Buffer, row: StoredSecret): string {
     throw new DeliveredSecretUnreadable(`the delivered secret of execution ${row.executionId} is not in the ${SEALED_VERSION} format`);
   }
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+    // A fixed tag length: GCM would otherwise accept a tag cut down to 4 bytes, which is far easier to forge.
+    const authTag = Buffer.from(tag, "base64url");
+    if (authTag.length !== TAG_BYTES) throw new Error(`the tag has ${authTag.length} bytes`);
+    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"), { authTagLength: TAG_BYTES });
     decipher.setAAD(associatedData(row.actionId, row.executionId, row.label));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
   } catch {
     throw new DeliveredSecretUnreadable(
       `the delivered secret of execution ${row.executionId} cannot be decrypted: set the same CORDON_DELIVERY_KEY on every Cordon process (or share the data dir), then rotate the credential again`,
     );
   }
+}
+
+/** The result of taking an action's secrets: the one handed over, and the ones deleted unseen. */
+export interface TakenSecrets {
+  delivered: { executionId: string; secret: DeliveredSecret } | null;
+  discarded: { executionId: string; label: string; reason: string }[];
 }
 
 interface StoredSecret {
@@ -138,16 +154,20 @@ export class DeliveredSecretStore {
 
   /**
    * Deletes every secret waiting for the action in `tx` and returns the newest unexpired one,
-   * by execution attempt. Older secrets are passwords that a later rotation replaced, so they
-   * are discarded instead of being handed out by a second request. If `tx` rolls back, the
-   * secrets stay. Throws DeliveredSecretUnreadable when the newest one cannot be decrypted.
+   * by execution attempt, plus the others it deleted. Older secrets are passwords that a later
+   * rotation replaced, so they are discarded instead of being handed out by a second request.
+   * If `tx` rolls back, the secrets stay. Throws DeliveredSecretUnreadable when the newest one
+   * cannot be decrypted.
    */
-  async take(tx: Queryable, actionId: string): Promise<{ executionId: string; secret: DeliveredSecret } | null> {
+  async take(tx: Queryable, actionId: string): Promise<TakenSecrets> {
     const now = (this.options.clock ?? systemClock).now();
     const rows = await sqlOf(tx).query<StoredSecret>(TAKE_SECRETS, [actionId]);
     const newest = rows.filter((row) => row.expiresAt.getTime() > now.getTime()).sort((a, b) => b.attempt - a.attempt)[0];
-    if (!newest) return null;
-    return { executionId: newest.executionId, secret: { label: newest.label, value: open(await this.key(), newest) } };
+    const discarded = rows
+      .filter((row) => row !== newest)
+      .map((row) => ({ executionId: row.executionId, label: row.label, reason: row.expiresAt.getTime() > now.getTime() ? "a later rotation replaced it" : "its pickup window ended" }));
+    if (!newest) return { delivered: null, discarded };
+    return { delivered: { executionId: newest.executionId, secret: { label: newest.label, value: open(await this.key(), newest) } }, discarded };
   }
 }
 

@@ -13,7 +13,7 @@ import { EXECUTOR_ACTOR_ID, type ExecutorDeps, type ExecutorHooks } from "./cont
 import { graphileLogger } from "./queue-schema";
 import { ABANDONED_JOB_GRACE_SECONDS, recoverAbandonedJobs } from "./recover-abandoned-jobs";
 import { startCheckpointer, type CheckpointOptions } from "./checkpointer";
-import { DeliveredSecretStore, discardExpiredSecrets, type SecretDelivery } from "./secret-delivery";
+import { configuredDeliveryKey, DeliveredSecretStore, discardExpiredSecrets, type SecretDelivery } from "./secret-delivery";
 import { executorTasks } from "./tasks";
 
 export interface ExecutorOptions {
@@ -65,10 +65,18 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
   const concurrency = options.concurrency ?? 4;
   const logger = (options.logger ?? rootLogger).child({ component: "executor" });
   const workerId = `executor-${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  // Load the delivery key now: a rotation must not change a password and then find the key
+  // unreadable when it seals the new one.
+  if (!options.deliverSecret) await configuredDeliveryKey();
   const ownsDb = options.db === undefined;
   const db = options.db ?? createPrismaClient(options.databaseUrl, { max: concurrency + 2 });
   const leasePool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 2 });
   leasePool.on("error", (error) => logger.warn({ err: error }, "an idle lease connection failed"));
+  // The queue's pool is created here, not by graphile-worker from a connection string, because
+  // graphile-worker 0.16 does not wait for the pools it creates to end. Stopping the database
+  // right after stop() would then end the queue's connections with 57P01 errors.
+  const queuePool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 2 });
+  queuePool.on("error", (error) => logger.warn({ err: error }, "an idle queue connection failed"));
 
   const deps: ExecutorDeps = {
     db,
@@ -86,9 +94,8 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
   let runner: Runner;
   try {
     runner = await run({
-      connectionString: options.databaseUrl,
+      pgPool: queuePool,
       concurrency,
-      maxPoolSize: concurrency + 2,
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1_000,
       taskList: executorTasks(deps),
@@ -98,6 +105,7 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
     });
   } catch (error) {
     await leasePool.end();
+    await queuePool.end();
     if (ownsDb) await db.$disconnect();
     throw error;
   }
@@ -115,6 +123,7 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
         await sweeper.stop();
         await checkpointer?.stop();
         await runner.stop();
+        await queuePool.end();
         await leasePool.end();
         if (ownsDb) await db.$disconnect();
         logger.info({ workerId }, "executor stopped");

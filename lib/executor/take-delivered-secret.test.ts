@@ -185,6 +185,8 @@ describe("takeDeliveredSecret", () => {
     await expect(take(person(approver), rotation.actionId, store)).rejects.toMatchObject({ code: "not_found" });
     const events = await db.prisma.auditEvent.findMany({ where: { actionId: rotation.actionId, eventType: CREDENTIAL_DELIVERED_EVENT } });
     expect(events.map((event) => event.payload)).toEqual([{ executionId: rotation.executionId, label: rotation.label }]);
+    const discarded = await db.prisma.auditEvent.findMany({ where: { actionId: rotation.actionId, eventType: "credential.discarded" } });
+    expect(discarded.map((event) => event.payload)).toEqual([{ executionId: rotation.executionIds[0], label: rotation.label, reason: "a later rotation replaced it" }]);
   });
 
   test("reports unknown or malformed action ids", async () => {

@@ -4,7 +4,7 @@ import { auditedTransaction, recordAudit } from "@/lib/audit/trail";
 import type { DeliveredSecret } from "@/lib/connectors/types";
 import type { Db, User } from "@/lib/db/client";
 import { Forbidden, NotFound } from "@/lib/errors";
-import { DeliveredSecretStore, DeliveredSecretUnreadable } from "./secret-delivery";
+import { CREDENTIAL_DISCARDED_EVENT, DeliveredSecretStore, DeliveredSecretUnreadable, type TakenSecrets } from "./secret-delivery";
 
 /** Audit event type of a secret handed to an approver; its payload names the execution and the label, never the value. */
 export const CREDENTIAL_DELIVERED_EVENT = "credential.delivered";
@@ -48,25 +48,21 @@ export async function takeDeliveredSecret(context: ServiceContext, actionId: str
   // requests cannot both receive it. If the audit event cannot be written, the deletion rolls
   // back and the secret waits for another try.
   const delivered = await auditedTransaction(context.db, async (tx) => {
-    let newest: Awaited<ReturnType<DeliveredSecretStore["take"]>>;
+    let taken: TakenSecrets;
     try {
-      newest = await store.take(tx, action.id);
+      taken = await store.take(tx, action.id);
     } catch (error) {
       if (error instanceof DeliveredSecretUnreadable) context.logger.error({ actionId: action.id, reason: error.message }, "a delivered credential could not be decrypted");
       throw error;
     }
+    const newest = taken.delivered;
     if (!newest) throw new NotFound(NOTHING_WAITING, { actionId });
 
-    await recordAudit(tx, {
-      occurredAt: context.clock.now(),
-      actor: actorRef(actor),
-      eventType: CREDENTIAL_DELIVERED_EVENT,
-      actionId: action.id,
-      incidentId: action.incidentId,
-      domain: action.domain.name,
-      correlationId: context.correlationId ?? context.requestId,
-      payload: { executionId: newest.executionId, label: newest.secret.label },
-    });
+    const shared = { occurredAt: context.clock.now(), actionId: action.id, incidentId: action.incidentId, domain: action.domain.name, correlationId: context.correlationId ?? context.requestId };
+    await recordAudit(tx, { ...shared, actor: actorRef(actor), eventType: CREDENTIAL_DELIVERED_EVENT, payload: { executionId: newest.executionId, label: newest.secret.label } });
+    for (const discarded of taken.discarded) {
+      await recordAudit(tx, { ...shared, actor: { type: "system", id: "cordon" }, eventType: CREDENTIAL_DISCARDED_EVENT, payload: discarded });
+    }
     return newest;
   });
 

@@ -25,6 +25,9 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "cordon-test-"));
+  // Code that generates a key file in the data dir (delivery key, audit signing key) writes it
+  // here, not into the repository's .cordon. Test workers inherit this environment.
+  process.env.CORDON_DATA_DIR ??= path.join(dataDir, "cordon-data");
   const logger = pino({ level: "warn" });
   const server = await startEmbeddedPostgres({ dataDir, logger });
 
