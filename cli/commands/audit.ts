@@ -37,7 +37,7 @@ export function registerAuditCommands(program: Command): void {
         const chain = options.incident === undefined ? undefined : await incidentChain(database.prisma(), options.incident);
         const report = await verifyAuditChains(database.prisma(), chain === undefined ? {} : { chain });
         const checkpoints = chain === undefined ? await verifyCheckpoints(database.prisma(), verifier?.key ?? null, anchor) : undefined;
-        if (options.json) printJson(checkpoints ? { ...report, ok: report.ok && checkpoints.ok, checkpoints } : report);
+        if (options.json) printJson(checkpoints ? { ...report, ok: report.ok && checkpoints.ok, checkpoints: { ...checkpoints, signaturesChecked: verifier !== null } } : report);
         else {
           printReport(report, chain);
           if (checkpoints) printCheckpointReport(checkpoints, verifier);

@@ -97,8 +97,9 @@ describe("cordon audit checkpoints", () => {
     const result = await cordon(["audit", "verify", "--json"]);
 
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { ok: boolean; chains: unknown[]; checkpoints: { ok: boolean; problem: { kind: string; detail: string } } };
+    const report = JSON.parse(result.stdout) as { ok: boolean; chains: unknown[]; checkpoints: { ok: boolean; signaturesChecked: boolean; problem: { kind: string; detail: string } } };
     expect(report.ok).toBe(false);
+    expect(report.checkpoints.signaturesChecked).toBe(true);
     expect(report.chains).toHaveLength(1);
     expect(report.checkpoints.problem.kind).toBe("event_missing");
     expect(report.checkpoints.problem.detail).toContain(victim);

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, test } from "vitest";
 import { ManualClock } from "@/lib/time/clock";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
 import { appendAuditEvents } from "./append";
-import { writeCheckpoint, verifyCheckpoints } from "./checkpoint";
+import { sign } from "node:crypto";
+import { hashCanonical } from "@/lib/util/canonical-json";
+import { checkpointHash, CheckpointRefused, writeCheckpoint, verifyCheckpoints } from "./checkpoint";
 import { keyIdOf, loadSigner, readVerifier, type AuditSigner } from "./checkpoint-key";
 import { AuditEventType } from "./event-types";
 
@@ -131,6 +133,50 @@ describe("writeCheckpoint", () => {
   });
 });
 
+describe("writeCheckpoint after tampering", () => {
+  test("refuses to sign over a deleted chain", async () => {
+    const database = await freshDatabase();
+    const signer = await newSigner();
+    const other = await appendEvents(database, 1);
+    const victim = await appendEvents(database, 2);
+    await writeCheckpoint(database.prisma, signer, clock);
+    await disableGuards(database);
+    await database.query("DELETE FROM audit_events WHERE chain = $1", [victim]);
+    await database.query("DELETE FROM audit_chain_heads WHERE chain = $1", [victim]);
+    await appendEvents(database, 1, other);
+
+    await expect(writeCheckpoint(database.prisma, signer, clock)).rejects.toThrow(CheckpointRefused);
+    await expect(writeCheckpoint(database.prisma, signer, clock)).rejects.toThrow(new RegExp(`no longer match checkpoint 1, so no new checkpoint is signed: chain ${victim}, at event 2 before, has no head any more`));
+    expect((await verifyCheckpoints(database.prisma, signer)).problem).toMatchObject({ sequence: 1, kind: "event_missing" });
+  });
+
+  test("refuses to sign over a rewritten chain end", async () => {
+    const database = await freshDatabase();
+    const signer = await newSigner();
+    const chain = await appendEvents(database, 4);
+    await writeCheckpoint(database.prisma, signer, clock);
+    await disableGuards(database);
+    await database.query("DELETE FROM audit_events WHERE chain = $1 AND sequence > 2", [chain]);
+    await database.query("UPDATE audit_chain_heads SET sequence = 2, hash = (SELECT hash FROM audit_events WHERE chain = $1 AND sequence = 2) WHERE chain = $1", [chain]);
+    // Forged events take the deleted sequences and go one further, so the head moves forward.
+    await appendEvents(database, 3, chain);
+
+    await expect(writeCheckpoint(database.prisma, signer, clock)).rejects.toThrow(/event 4 of chain .* has hash .*, but this checkpoint recorded/);
+    expect((await verifyCheckpoints(database.prisma, signer)).problem).toMatchObject({ kind: "event_changed" });
+  });
+
+  test("refuses a signer with another key", async () => {
+    const database = await freshDatabase();
+    const signer = await newSigner();
+    const chain = await appendEvents(database, 1);
+    await writeCheckpoint(database.prisma, signer, clock);
+    await appendEvents(database, 1, chain);
+
+    await expect(writeCheckpoint(database.prisma, await newSigner(), clock)).rejects.toThrow(/was signed by key .*, but this process signs with key .*; give every Cordon process the same CORDON_AUDIT_SIGNING_KEY_FILE/);
+    expect((await writeCheckpoint(database.prisma, signer, clock))?.sequence).toBe(2);
+  });
+});
+
 describe("verifyCheckpoints on tampered data", () => {
   test("reports a whole chain deleted with its head", async () => {
     const database = await freshDatabase();
@@ -181,6 +227,7 @@ describe("verifyCheckpoints on tampered data", () => {
       { change: `UPDATE audit_checkpoints SET "createdAt" = "createdAt" + interval '1 second'`, kind: "hash_mismatch" },
       { change: `UPDATE audit_checkpoints SET signature = translate(signature, 'ABCabc', 'BCAbca')`, kind: "bad_signature" },
       { change: `UPDATE audit_checkpoints SET sequence = 2`, kind: "gap" },
+      { change: `UPDATE audit_checkpoints SET heads = '[]'::jsonb, "headsDigest" = '${"4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"}'`, kind: "hash_mismatch" },
     ];
     for (const { change, kind } of cases) {
       const database = await freshDatabase();
@@ -193,6 +240,24 @@ describe("verifyCheckpoints on tampered data", () => {
 
       expect((await verifyCheckpoints(database.prisma, signer)).problem, change).toMatchObject({ kind });
     }
+  });
+
+  test("reports a signed checkpoint that drops a chain", async () => {
+    const database = await freshDatabase();
+    const signer = await newSigner();
+    await appendEvents(database, 1);
+    await appendEvents(database, 1);
+    const first = await writeCheckpoint(database.prisma, signer, clock);
+    // Built and signed by hand, as only the holder of the key could, skipping writeCheckpoint's checks.
+    const heads = first!.heads.slice(1);
+    const fields = { sequence: 2, createdAt: clock.now(), headsDigest: hashCanonical(heads), prevHash: first!.hash, keyId: signer.keyId };
+    const hash = checkpointHash(fields);
+    await database.query(
+      `INSERT INTO audit_checkpoints (sequence, heads, "headsDigest", "prevHash", hash, "keyId", signature, "createdAt") VALUES (2, $1::jsonb, $2, $3, $4, $5, $6, $7::timestamp(3))`,
+      [JSON.stringify(heads), fields.headsDigest, fields.prevHash, hash, signer.keyId, sign(null, Buffer.from(hash, "hex"), signer.privateKey).toString("base64url"), clock.now().toISOString()],
+    );
+
+    expect((await verifyCheckpoints(database.prisma, signer)).problem).toMatchObject({ sequence: 2, kind: "head_regressed" });
   });
 
   test("reports a checkpoint signed by another key", async () => {

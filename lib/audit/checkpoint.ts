@@ -20,7 +20,25 @@ export interface AuditCheckpoint {
   createdAt: Date;
 }
 
-export type CheckpointProblemKind = "gap" | "broken_link" | "digest_mismatch" | "hash_mismatch" | "unknown_key" | "bad_signature" | "event_missing" | "event_changed" | "anchor_mismatch";
+export type CheckpointProblemKind =
+  | "gap"
+  | "broken_link"
+  | "digest_mismatch"
+  | "hash_mismatch"
+  | "unknown_key"
+  | "bad_signature"
+  | "head_regressed"
+  | "event_missing"
+  | "event_changed"
+  | "anchor_mismatch";
+
+/**
+ * A checkpoint was not written, because signing the current heads would hide a problem: the
+ * chains no longer match the latest checkpoint, or this process holds another signing key.
+ */
+export class CheckpointRefused extends Error {
+  override readonly name = "CheckpointRefused";
+}
 
 export interface CheckpointProblem {
   /** The checkpoint at which the problem shows. */
@@ -51,7 +69,8 @@ function byChain(a: CheckpointHead, b: CheckpointHead): number {
   return a[0] > b[0] ? 1 : 0;
 }
 
-function checkpointHash(fields: Pick<AuditCheckpoint, "sequence" | "headsDigest" | "prevHash" | "keyId"> & { createdAt: Date }): string {
+/** Computes a checkpoint's hash, the value its Ed25519 signature covers. */
+export function checkpointHash(fields: Pick<AuditCheckpoint, "sequence" | "headsDigest" | "prevHash" | "keyId"> & { createdAt: Date }): string {
   return hashCanonical({ sequence: fields.sequence, createdAt: fields.createdAt.toISOString(), headsDigest: fields.headsDigest, prevHash: fields.prevHash, keyId: fields.keyId });
 }
 
@@ -63,13 +82,12 @@ function checkpointHash(fields: Pick<AuditCheckpoint, "sequence" | "headsDigest"
 export async function writeCheckpoint(db: PrismaClient, signer: AuditSigner, clock: Clock): Promise<AuditCheckpoint | null> {
   return sqlTransaction(db, async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext($1::text))", [CHECKPOINT_LOCK]);
-    const [latest] = await tx.query<{ sequence: number; hash: string; headsDigest: string }>(
-      `SELECT sequence, hash, "headsDigest" FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1`,
-    );
+    const [latest] = await tx.query<AuditCheckpoint>(`${SELECT_CHECKPOINT} ORDER BY sequence DESC LIMIT 1`);
     const rows = await tx.query<{ chain: string; sequence: number; hash: string }>("SELECT chain, sequence, hash FROM audit_chain_heads");
     const heads = rows.map((row): CheckpointHead => [row.chain, row.sequence, row.hash]).sort(byChain);
     const headsDigest = hashCanonical(heads);
     if (heads.length === 0 || latest?.headsDigest === headsDigest) return null;
+    if (latest) await assertContinues(tx, latest, heads, signer);
 
     const sequence = (latest?.sequence ?? 0) + 1;
     const prevHash = latest?.hash ?? GENESIS_HASH;
@@ -85,6 +103,40 @@ export async function writeCheckpoint(db: PrismaClient, signer: AuditSigner, clo
   });
 }
 
+const SELECT_CHECKPOINT = `SELECT sequence, heads, "headsDigest", "prevHash", hash, "keyId", signature, "createdAt" FROM audit_checkpoints`;
+
+/**
+ * Finds a chain that the earlier heads record and the later ones lose or move back. Chains
+ * only grow, so either means events were deleted.
+ */
+function regressedHead(earlier: readonly CheckpointHead[], later: readonly CheckpointHead[], sequence: number): CheckpointProblem | null {
+  const laterSequence = new Map(later.map(([chain, headSequence]) => [chain, headSequence]));
+  for (const [chain, recorded] of earlier) {
+    const now = laterSequence.get(chain);
+    if (now === undefined) return { sequence, kind: "head_regressed", detail: `chain ${chain}, at event ${recorded} before, has no head any more` };
+    if (now < recorded) return { sequence, kind: "head_regressed", detail: `the head of chain ${chain} moved back from event ${recorded} to ${now}` };
+  }
+  return null;
+}
+
+/**
+ * Refuses to sign heads that would hide tampering since the latest checkpoint, so an attacker
+ * who deletes events cannot wait for the next checkpoint to cover the deletion. Also refuses
+ * a signer whose key differs from the latest checkpoint's, which would leave a checkpoint
+ * that the operator's key cannot verify.
+ */
+async function assertContinues(tx: Queryable, latest: AuditCheckpoint, heads: readonly CheckpointHead[], signer: AuditSigner): Promise<void> {
+  if (latest.keyId !== signer.keyId) {
+    throw new CheckpointRefused(
+      `checkpoint ${latest.sequence} was signed by key ${latest.keyId}, but this process signs with key ${signer.keyId}; give every Cordon process the same CORDON_AUDIT_SIGNING_KEY_FILE`,
+    );
+  }
+  const problem = regressedHead(latest.heads, heads, latest.sequence) ?? (await checkHeadsStillStored(tx, latest));
+  if (problem) {
+    throw new CheckpointRefused(`the audit chains no longer match checkpoint ${latest.sequence}, so no new checkpoint is signed: ${problem.detail}; run cordon audit verify`);
+  }
+}
+
 /** Checks one checkpoint's own fields and its link to the one before; returns the first problem. */
 function checkStored(checkpoint: AuditCheckpoint, previous: AuditCheckpoint | null, verifier: AuditVerifier | null): CheckpointProblem | null {
   const { sequence } = checkpoint;
@@ -93,6 +145,8 @@ function checkStored(checkpoint: AuditCheckpoint, previous: AuditCheckpoint | nu
   const expectedPrev = previous?.hash ?? GENESIS_HASH;
   if (checkpoint.prevHash !== expectedPrev) return { sequence, kind: "broken_link", detail: `prevHash ${checkpoint.prevHash} does not match the hash ${expectedPrev} of the checkpoint before` };
   if (hashCanonical(checkpoint.heads) !== checkpoint.headsDigest) return { sequence, kind: "digest_mismatch", detail: "the recorded heads do not match their digest" };
+  const regressed = previous ? regressedHead(previous.heads, checkpoint.heads, sequence) : null;
+  if (regressed) return regressed;
   if (checkpointHash(checkpoint) !== checkpoint.hash) return { sequence, kind: "hash_mismatch", detail: "the stored hash does not match the checkpoint's fields" };
   if (!verifier) return null;
   if (checkpoint.keyId !== verifier.keyId) {
@@ -138,11 +192,9 @@ export async function verifyCheckpoints(db: Queryable, verifier: AuditVerifier |
   let read = 0;
   let anchorSeen = false;
   for (;;) {
-    const page: AuditCheckpoint[] = await sql.query<AuditCheckpoint>(
-      `SELECT sequence, heads, "headsDigest", "prevHash", hash, "keyId", signature, "createdAt"
-         FROM audit_checkpoints WHERE sequence > $1::integer ORDER BY sequence LIMIT ${PAGE_SIZE}`,
-      [previous?.sequence ?? 0],
-    );
+    const page: AuditCheckpoint[] = await sql.query<AuditCheckpoint>(`${SELECT_CHECKPOINT} WHERE sequence > $1::integer ORDER BY sequence LIMIT ${PAGE_SIZE}`, [
+      previous?.sequence ?? 0,
+    ]);
     for (const checkpoint of page) {
       read += 1;
       const problem = checkStored(checkpoint, previous, verifier);
