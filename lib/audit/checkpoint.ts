@@ -76,7 +76,9 @@ export function checkpointHash(fields: Pick<AuditCheckpoint, "sequence" | "heads
 
 /**
  * Records a signed checkpoint of every audit chain head, unless the heads are the same as in
- * the latest checkpoint. Returns the new checkpoint, or null when nothing changed. The heads
+ * the latest checkpoint.
+ * NOTE: each checkpoint stores every head, about 120 bytes per chain, so it grows with the
+ * number of incidents. Past tens of thousands of chains, store only the heads that moved. Returns the new checkpoint, or null when nothing changed. The heads
  * are read in one statement, so they are the committed state at one moment.
  */
 export async function writeCheckpoint(db: PrismaClient, signer: AuditSigner, clock: Clock): Promise<AuditCheckpoint | null> {
