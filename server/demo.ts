@@ -1,5 +1,5 @@
 import type { Config } from "@/lib/config";
-import { getPrisma } from "@/lib/db/client";
+import { createPrismaClient } from "@/lib/db/client";
 import { demoOidcEnvironment } from "@/lib/demo/setup/demo-console-sign-in";
 import { isDemoEnabled } from "@/lib/demo/setup/demo-mode";
 import { markDemoRunning } from "@/lib/demo/setup/demo-status";
@@ -19,7 +19,15 @@ export interface DemoHandle {
    * rejects, because a failure is logged and the server keeps running.
    */
   afterListen(): Promise<void>;
-  /** Stops the demo automation and the demo servers. Register it with registerBackgroundService. */
+  /**
+   * Stops the demo automation before its next call and waits for it. Call it before the web
+   * server stops accepting requests, because the automation calls Cordon's API there.
+   */
+  stopAutomation(): Promise<void>;
+  /**
+   * Stops the demo servers and closes the demo's database client. Call it after the executor
+   * has stopped, because a running job may still call a demo domain.
+   */
   stop(): Promise<void>;
 }
 
@@ -40,9 +48,13 @@ export function localApiUrl(config: Pick<Config, "host" | "port">): string {
  */
 export async function startDemoIfEnabled(config: Config, database: Database, logger: Logger): Promise<DemoHandle | null> {
   const log = logger.child({ component: "demo" });
-  const db = getPrisma();
+  // A client of the demo's own, not getPrisma(), because this module runs outside the Next.js
+  // bundle. The bundle's copy of lib/db/sql.ts finds the pools only of clients that the bundle
+  // created, so a process-wide client created here would break the route handlers' plain SQL.
+  const db = createPrismaClient(database.url, { max: 2 });
   if (!(await isDemoEnabled(config, db))) {
     log.debug({ mode: config.demo }, "demo not started");
+    await db.$disconnect();
     return null;
   }
 
@@ -53,9 +65,11 @@ export async function startDemoIfEnabled(config: Config, database: Database, log
     runtime = await startDemo({ config, adminUrl: database.url, db, logger });
   } catch (error) {
     log.error({ err: error }, "demo could not start; Cordon runs without it");
+    await db.$disconnect();
     return null;
   }
   markDemoRunning(true);
+  let stopping = false;
 
   const consoleSignIn = runtime.consoleSignIn;
   if (consoleSignIn) log.info({ issuer: consoleSignIn.issuer, clientId: consoleSignIn.clientId }, "console sign-in through demo-oauth enabled");
@@ -66,13 +80,27 @@ export async function startDemoIfEnabled(config: Config, database: Database, log
       try {
         await runtime.proposeIfIdle(localApiUrl(config));
       } catch (error) {
+        // Stopping the automation during shutdown is the requested outcome, not a failure.
+        if (stopping) {
+          log.info("demo automation stopped because Cordon is stopping");
+          return;
+        }
         log.error({ err: error }, "demo automation failed; the demo runs without new proposals");
       }
       log.info({ url: config.publicUrl }, `demo running at ${config.publicUrl}; the sign-in page lists the demo accounts`);
     },
+    async stopAutomation() {
+      stopping = true;
+      await runtime.stopAutomation();
+    },
     async stop() {
+      stopping = true;
       markDemoRunning(false);
-      await runtime.stop();
+      try {
+        await runtime.stop();
+      } finally {
+        await db.$disconnect();
+      }
     },
   };
 }

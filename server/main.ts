@@ -7,11 +7,13 @@ import { readOrCreateSecretFile } from "@/lib/config/secrets";
 import { logger as rootLogger } from "@/lib/log/logger";
 import { buildIfNeeded } from "./build";
 import { openDatabase } from "./database";
-import { startDemoIfEnabled } from "./demo";
-import { registerBackgroundService } from "@/lib/runtime/background";
+import { localApiUrl, startDemoIfEnabled } from "./demo";
+import { InFlightRequests, installShutdownHandlers } from "./shutdown";
 import { currentPolicySet, activePolicyDir } from "@/lib/policy/current";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
+/** Upper bound on the first request, which waits for instrumentation.ts and the executor to start. */
+const PREPARE_TIMEOUT_MS = 30_000;
 
 function fail(message: string): never {
   process.stderr.write(`cordon: ${message}\n`);
@@ -38,7 +40,6 @@ async function main(): Promise<void> {
   process.env.NEXTAUTH_URL ??= config.publicUrl;
   process.env.NEXTAUTH_SECRET ??= await readOrCreateSecretFile(config.dataDir, "session-secret");
   const demo = await startDemoIfEnabled(config, database, logger);
-  if (demo) registerBackgroundService("demo", demo.stop);
   // Without an operator's issuer the demo's identity provider signs people in. The console parses
   // the CORDON_OIDC_* variables on first use, which comes after prepare().
   Object.assign(process.env, demo?.oidcEnvironment);
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   await app.prepare();
   const handle = app.getRequestHandler();
   const web = logger.child({ component: "web" });
+  const requests = new InFlightRequests();
 
   const server = http.createServer((request, response) => {
     const started = process.hrtime.bigint();
@@ -70,32 +72,32 @@ async function main(): Promise<void> {
       else if (response.statusCode >= 400) web.warn(line, "request");
       else web.info(line, "request");
     });
-    void handle(request, response);
+    requests.track(handle(request, response).catch((error: unknown) => web.error({ err: error, requestId }, "request handler failed")));
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  // Until here a stop signal ends the process at once, and an embedded PostgreSQL it started stops with it.
+  const prepared = prepareNext(localApiUrl(config));
+  installShutdownHandlers({ server, requests, demo, database, prepared, logger: logger.child({ component: "server" }) });
   web.info({ host: config.host, port: config.port, url: config.publicUrl }, "web server started");
   void demo?.afterListen();
+}
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    web.info({ signal }, "stopping web server");
-    server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    web.info("web server stopped");
-    const { stopBackgroundServices } = await import("@/lib/runtime/background");
-    await stopBackgroundServices();
-    await database.embedded?.stop();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+/**
+ * Sends one request to the server's own health route. Next.js runs instrumentation.ts, which
+ * starts the executor, before it serves its first request, so the returned promise settles once
+ * the executor is registered for shutdown. It never rejects.
+ */
+async function prepareNext(baseUrl: string): Promise<void> {
+  try {
+    const response = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(PREPARE_TIMEOUT_MS) });
+    await response.arrayBuffer();
+  } catch {
+    // Only the end of this request matters here, not the health route's status.
+  }
 }
 
 main().catch((error: unknown) => {

@@ -239,10 +239,11 @@ function connectionUrl(port: number, password: string, database = EMBEDDED_DATAB
   return `postgresql://${EMBEDDED_SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
-async function waitUntilReady(port: number, password: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+/** Waits until the server accepts connections; `child` is null for a server another process started. */
+async function waitUntilReady(port: number, password: string, child: ChildProcess | null, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`embedded PostgreSQL exited with ${child.exitCode}: ${output().trim().slice(-2000)}`);
+    if (child && hasExited(child)) throw new Error(`embedded PostgreSQL exited with ${child.exitCode ?? child.signalCode}: ${output().trim().slice(-2000)}`);
     const client = new pg.Client({ connectionString: connectionUrl(port, password, "postgres"), connectionTimeoutMillis: 1000 });
     try {
       await client.connect();
@@ -265,6 +266,57 @@ async function ensureDatabase(port: number, password: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * POSIX sh script that runs the server given as its arguments and sends it SIGINT, PostgreSQL's
+ * fast shutdown, once its own standard input reaches end of file. Only Node has the write end
+ * of that pipe, so the server stops both when stop() closes the pipe and when Node dies without
+ * cleaning up (SIGKILL, a crash). The script exits with the server's status.
+ */
+const SUPERVISOR_SCRIPT = [
+  "exec 3<&0 </dev/null",
+  '"$@" 3<&- &',
+  "server=$!",
+  '{ while read -r _; do :; done; kill -INT "$server" 2>/dev/null; } <&3 &',
+  "watcher=$!",
+  "exec 3<&-",
+  'wait "$server"',
+  "status=$?",
+  'kill "$watcher" 2>/dev/null',
+  'exit "$status"',
+].join("\n");
+
+/**
+ * Spawns PostgreSQL under SUPERVISOR_SCRIPT in a session of its own (setsid). A terminal sends
+ * Ctrl-C's SIGINT to its whole foreground process group. Outside that group PostgreSQL keeps
+ * serving until Node stops it, after the parts of Node that use it have stopped. The postmaster
+ * stays in the supervisor's process group, so a signal to the group reaches both.
+ */
+function spawnSupervised(command: string, args: string[], user: OsUser | null): ChildProcess {
+  const child = spawn("/bin/sh", ["-c", SUPERVISOR_SCRIPT, "cordon-postgres-supervisor", command, ...args], {
+    ...(user ?? {}),
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, LC_ALL: "C" },
+  });
+  // Closing the pipe after the supervisor exited raises EPIPE, which needs no handling.
+  child.stdin?.on("error", () => undefined);
+  return child;
+}
+
+/** Sends `signal` to the supervisor's process group: the supervisor and the postmaster. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
 }
 
 export interface StartEmbeddedOptions {
@@ -295,18 +347,19 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
 
   const joined = await runningPort(paths.pgData, log);
   if (joined) {
-    await waitUntilReady(joined, password, { exitCode: null } as ChildProcess, () => "", options.readyTimeoutMs ?? 30_000);
+    await waitUntilReady(joined, password, null, () => "", options.readyTimeoutMs ?? 30_000);
     await ensureDatabase(joined, password);
     log.info({ port: joined }, "using the embedded PostgreSQL already running on this data dir");
     return { url: connectionUrl(joined, password), port: joined, started: false, stop: async () => undefined };
   }
 
   const port = await choosePort(paths, options.port);
-  const child = spawn(
+  const child = spawnSupervised(
     binaries().postgres,
     ["-D", paths.pgData, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
-    { ...(user ?? {}), stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } },
+    user,
   );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let output = "";
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
@@ -318,21 +371,21 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     await waitUntilReady(port, password, child, () => output, options.readyTimeoutMs ?? 30_000);
     await ensureDatabase(port, password);
   } catch (error) {
-    child.kill("SIGQUIT");
+    signalGroup(child, "SIGQUIT");
     throw error;
   }
   log.info({ port, pgData: paths.pgData }, "embedded PostgreSQL started");
 
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
     url: connectionUrl(port, password),
     port,
     started: true,
     async stop() {
-      if (child.exitCode !== null) return;
-      // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, then exit cleanly.
-      child.kill("SIGINT");
-      const timer = setTimeout(() => child.kill("SIGQUIT"), 15_000);
+      if (hasExited(child)) return;
+      // End of input makes the supervisor send SIGINT, PostgreSQL's fast shutdown: open
+      // transactions roll back and the server exits cleanly. SIGQUIT is the immediate shutdown.
+      child.stdin?.end();
+      const timer = setTimeout(() => signalGroup(child, "SIGQUIT"), 15_000);
       await exited;
       clearTimeout(timer);
       log.info({ port }, "embedded PostgreSQL stopped");

@@ -70,13 +70,14 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
   if (!options.deliverSecret) await configuredDeliveryKey();
   const ownsDb = options.db === undefined;
   const db = options.db ?? createPrismaClient(options.databaseUrl, { max: concurrency + 2 });
-  const leasePool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 2 });
+  const lease = createClosablePool(options.databaseUrl, concurrency + 2);
+  const leasePool = lease.pool;
   leasePool.on("error", (error) => logger.warn({ err: error }, "an idle lease connection failed"));
   // The queue's pool is created here, not by graphile-worker from a connection string, because
   // graphile-worker 0.16 does not wait for the pools it creates to end. Stopping the database
   // right after stop() would then end the queue's connections with 57P01 errors.
-  const queuePool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 2 });
-  queuePool.on("error", (error) => logger.warn({ err: error }, "an idle queue connection failed"));
+  const queue = createClosablePool(options.databaseUrl, concurrency + 2);
+  queue.pool.on("error", (error) => logger.warn({ err: error }, "an idle queue connection failed"));
 
   const deps: ExecutorDeps = {
     db,
@@ -94,7 +95,7 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
   let runner: Runner;
   try {
     runner = await run({
-      pgPool: queuePool,
+      pgPool: queue.pool,
       concurrency,
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1_000,
@@ -104,8 +105,8 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
       logger: graphileLogger(logger.child({ component: "queue" })),
     });
   } catch (error) {
-    await leasePool.end();
-    await queuePool.end();
+    await lease.close();
+    await queue.close();
     if (ownsDb) await db.$disconnect();
     throw error;
   }
@@ -123,12 +124,37 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
         await sweeper.stop();
         await checkpointer?.stop();
         await runner.stop();
-        await queuePool.end();
-        await leasePool.end();
+        await queue.close();
+        await lease.close();
         if (ownsDb) await db.$disconnect();
         logger.info({ workerId }, "executor stopped");
       })();
       return stopping;
+    },
+  };
+}
+
+/**
+ * Creates a pg pool whose close() resolves once every connection's socket has closed. The
+ * end() of pg-pool 3 resolves as soon as it has asked its idle clients to end, so a database
+ * stopped right after would still find their connections open and end them with 57P01.
+ */
+function createClosablePool(connectionString: string, max: number): { pool: pg.Pool; close(): Promise<void> } {
+  const pool = new pg.Pool({ connectionString, max });
+  const open = new Set<pg.PoolClient>();
+  let drained: (() => void) | undefined;
+  pool.on("connect", (client) => open.add(client));
+  pool.on("remove", (client) => {
+    open.delete(client);
+    if (open.size === 0) drained?.();
+  });
+
+  return {
+    pool,
+    async close() {
+      const closed = open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+      await pool.end();
+      await closed;
     },
   };
 }

@@ -11,6 +11,7 @@ export interface DemoAutomationInput {
   targets: PlaybookTargets;
   scimCiDeployer: { id: string; userName: string };
   logger: Logger;
+  /** Stops the automation before its next call; a call already sent to Cordon runs to its end. */
   signal?: AbortSignal;
   now?: () => Date;
 }

@@ -14,9 +14,9 @@ export class DemoAutomationError extends Error {
   }
 }
 
-function withTimeout(signal: AbortSignal | undefined): AbortSignal {
-  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+/** Bounds one call. A stop request never aborts a call in flight, so the server finishes handling it. */
+function requestDeadline(): AbortSignal {
+  return AbortSignal.timeout(REQUEST_TIMEOUT_MS);
 }
 
 const ZDiscovery = z.object({ token_endpoint: z.url() });
@@ -33,20 +33,23 @@ export interface ClientCredentials {
 /**
  * Gets an access token with the client_credentials grant (RFC 6749 §4.4), reading the token
  * endpoint from the issuer's discovery document and authenticating with client_secret_basic.
+ * An aborted `stop` signal rejects before each of the two requests, as in cordonApi.
  */
-export async function requestClientCredentialsToken(client: ClientCredentials, signal?: AbortSignal): Promise<string> {
+export async function requestClientCredentialsToken(client: ClientCredentials, stop?: AbortSignal): Promise<string> {
   const discoveryUrl = `${client.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-  const discovery = await fetch(discoveryUrl, { signal: withTimeout(signal) });
+  stop?.throwIfAborted();
+  const discovery = await fetch(discoveryUrl, { signal: requestDeadline() });
   if (!discovery.ok) throw new DemoAutomationError(`discovery at ${discoveryUrl} returned HTTP ${discovery.status}`, discovery.status);
   const { token_endpoint: tokenEndpoint } = ZDiscovery.parse(await discovery.json());
 
   // RFC 6749 §2.3.1: the client id and secret are form-encoded before they are joined.
   const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString("base64");
+  stop?.throwIfAborted();
   const response = await fetch(tokenEndpoint, {
     method: "POST",
     headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "client_credentials", resource: client.resource }),
-    signal: withTimeout(signal),
+    signal: requestDeadline(),
   });
   if (!response.ok) {
     const error = (await response.json().catch(() => ({}))) as { error?: unknown };
@@ -65,14 +68,20 @@ export interface CordonApi {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
 }
 
-export function cordonApi(baseUrl: string, accessToken: string, signal?: AbortSignal): CordonApi {
+/**
+ * Returns Cordon's API at `baseUrl`. An aborted `stop` signal rejects the next call before it
+ * is sent but lets a call in flight finish, because a request cut off mid-body makes Cordon
+ * log the failed read as an error.
+ */
+export function cordonApi(baseUrl: string, accessToken: string, stop?: AbortSignal): CordonApi {
   return {
     async post(path, body, headers = {}) {
+      stop?.throwIfAborted();
       const response = await fetch(new URL(path, baseUrl), {
         method: "POST",
         headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json", accept: "application/json", ...headers },
         body: JSON.stringify(body),
-        signal: withTimeout(signal),
+        signal: requestDeadline(),
       });
       const text = await response.text();
       let parsed: unknown = {};

@@ -45,6 +45,12 @@ export interface DemoRuntime {
    * proposal waiting for a decision. Returns null when it did not run.
    */
   proposeIfIdle(apiUrl: string): Promise<DemoAutomationResult | null>;
+  /**
+   * Stops the automation before its next call to Cordon's API and waits until it has stopped.
+   * A later proposeIfIdle does not run it again. Call it before the web server it calls stops
+   * accepting requests.
+   */
+  stopAutomation(): Promise<void>;
   /** Stops the automation if it runs, then the demo servers. */
   stop(): Promise<void>;
 }
@@ -190,6 +196,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoRuntime>
   let running: Promise<unknown> = Promise.resolve();
 
   async function proposeIfIdle(apiUrl: string): Promise<DemoAutomationResult | null> {
+    if (aborter.signal.aborted) return null;
     if (await hasOpenProposals(db)) {
       logger.info({ incident: DEMO_INCIDENT_EXTERNAL_ID }, "demo incident has open proposals; the demo automation does not propose again");
       return null;
@@ -214,6 +221,11 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoRuntime>
     return run;
   }
 
+  async function stopAutomation(): Promise<void> {
+    aborter.abort();
+    await running;
+  }
+
   return {
     accounts,
     ...servers,
@@ -221,9 +233,9 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoRuntime>
     automationClient,
     consoleSignIn: consoleSignInOf(servers.oauth),
     proposeIfIdle,
+    stopAutomation,
     async stop() {
-      aborter.abort();
-      await running;
+      await stopAutomation();
       await stopServers();
       logger.info("demo stopped");
     },
