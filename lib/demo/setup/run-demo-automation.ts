@@ -61,9 +61,10 @@ export async function runDemoAutomation(input: DemoAutomationInput): Promise<Dem
     const response = await api.post("/api/v1/actions", body, { "idempotency-key": `${DEMO_INCIDENT_EXTERNAL_ID}-${runId}-${key}` });
     if (response.status === 201 || response.status === 200) {
       result.proposed.push({ key, actionId: requireId(response.body, body.kind), replayed: response.body.replayed === true });
-    } else if (response.status === 422 || (response.status === 409 && response.body.code === "open_action_exists")) {
-      // An earlier run may already have contained the target (422: a disabled role cannot be
-      // disabled again) or may still be executing an action on it (409).
+    } else if (response.status === 422 || (response.status === 409 && (response.body.code === "open_action_exists" || response.body.code === "already_in_effect"))) {
+      // An earlier run may already have contained the target (409 already_in_effect: the role
+      // is disabled already; 422: the connector cannot plan it) or may still be executing an
+      // action on it (409 open_action_exists).
       result.skipped.push({ key, reason: problemSummary(response) });
       logger.warn({ proposal: key, kind: body.kind, reason: problemSummary(response) }, "demo automation proposal rejected by Cordon");
     } else {
