@@ -34,7 +34,13 @@ export function createPrismaClient(connectionString: string, options: { max?: nu
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
   // An idle connection that the server closes (a restart, a dropped database) emits 'error' on
   // the pool, which would end the process without a listener. The pool replaces the connection.
-  pool.on("error", (error) => log.warn({ err: error }, "an idle database connection failed; the pool replaces it"));
+  // Only the message and code are logged: the error carries the whole client, settings included.
+  pool.on("error", (error: Error & { code?: string }) => {
+    const fields = { error: error.message, code: error.code };
+    // While the pool ends, a server that stops first closes connections that are closing anyway.
+    if (pool.ending) log.debug(fields, "a database connection closed while the pool was ending");
+    else log.warn(fields, "an idle database connection failed; the pool replaces it");
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   registerPool(prisma, pool);
 

@@ -72,12 +72,12 @@ export async function startExecutor(options: ExecutorOptions): Promise<Executor>
   const db = options.db ?? createPrismaClient(options.databaseUrl, { max: concurrency + 2 });
   const lease = createClosablePool(options.databaseUrl, concurrency + 2);
   const leasePool = lease.pool;
-  leasePool.on("error", (error) => logger.warn({ err: error }, "an idle lease connection failed"));
+  leasePool.on("error", (error: Error & { code?: string }) => logger.warn({ error: error.message, code: error.code }, "an idle lease connection failed"));
   // The queue's pool is created here, not by graphile-worker from a connection string, because
   // graphile-worker 0.16 does not wait for the pools it creates to end. Stopping the database
   // right after stop() would then end the queue's connections with 57P01 errors.
   const queue = createClosablePool(options.databaseUrl, concurrency + 2);
-  queue.pool.on("error", (error) => logger.warn({ err: error }, "an idle queue connection failed"));
+  queue.pool.on("error", (error: Error & { code?: string }) => logger.warn({ error: error.message, code: error.code }, "an idle queue connection failed"));
 
   const deps: ExecutorDeps = {
     db,
