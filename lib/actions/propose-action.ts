@@ -135,8 +135,8 @@ async function rejectUnchangedTarget(context: ServiceContext, target: PolicyTarg
 }
 
 /**
- * Tells approvers that an earlier time-limited action holds this target until its revert, and
- * that approving this one keeps the containment: the earlier revert is skipped once this
+ * Tells approvers that an earlier time-limited action contains this target until its revert,
+ * and that approving this one keeps the containment: the earlier revert is skipped once this
  * action succeeds. The entry is volatile, so the executor's fresh plan, which lacks it, still
  * matches the approved hash.
  */
@@ -150,9 +150,10 @@ function withPendingRevertWarning(plan: Plan, pending: PendingRevert): Plan {
   return { ...plan, diff: { ...plan.diff, blastRadius: [warning, ...plan.diff.blastRadius] } };
 }
 
-// One read for both: the incident, which a workload may use when it reported it or a person
-// created it ($2 is null for a person; another client's incident is reported as unknown, the
-// same as a missing one), and the domain, which is used only once policy allowed the proposal.
+// Reads the incident and the domain in one statement. A workload may use the incidents it
+// reported and those people created ($2 is null for a person). Another client's incident is
+// reported as unknown, the same as a missing one. The domain is used only once policy allowed
+// the proposal.
 const FIND_INCIDENT_AND_DOMAIN = `
   SELECT i.id AS "incidentId", i.severity::text AS "incidentSeverity",
          d.id AS "domainId", d.name AS "domainName", d.kind::text AS "domainKind", d.enabled AS "domainEnabled"
