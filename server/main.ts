@@ -4,6 +4,7 @@ import path from "node:path";
 import next from "next";
 import { ConfigError, parseConfig } from "@/lib/config";
 import { readOrCreateSecretFile } from "@/lib/config/secrets";
+import { loopbackSignInRedirect } from "@/lib/http/loopback-sign-in";
 import { logger as rootLogger } from "@/lib/log/logger";
 import { buildIfNeeded } from "./build";
 import { openDatabase } from "./database";
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     const requestId = typeof offered === "string" && REQUEST_ID_PATTERN.test(offered) ? offered : randomUUID();
     request.headers["x-request-id"] = requestId;
     response.setHeader("x-request-id", requestId);
+    const signInRedirect = loopbackSignInRedirect(request.url ?? "/", request.headers.host, process.env.NEXTAUTH_URL);
 
     response.on("finish", () => {
       const url = request.url ?? "/";
@@ -72,6 +74,10 @@ async function main(): Promise<void> {
       else if (response.statusCode >= 400) web.warn(line, "request");
       else web.info(line, "request");
     });
+    if (signInRedirect) {
+      response.writeHead(307, { location: signInRedirect }).end();
+      return;
+    }
     requests.track(handle(request, response).catch((error: unknown) => web.error({ err: error, requestId }, "request handler failed")));
   });
 
