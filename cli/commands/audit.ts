@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Db } from "@/lib/db/client";
-import { verifyCheckpoints, writeCheckpoint, type CheckpointAnchor, type CheckpointReport } from "@/lib/audit/checkpoint";
+import { verifyCheckpoints, writeCheckpoint, type AuditCheckpoint, type CheckpointAnchor, type CheckpointReport } from "@/lib/audit/checkpoint";
+import { sqlOf } from "@/lib/db/sql";
 import { configuredAuditSigner, configuredSigningKeyFile, readVerifier, type AuditVerifier } from "@/lib/audit/checkpoint-key";
 import { verifyAuditChains, type VerifyReport } from "@/lib/audit/verify";
 import { systemClock } from "@/lib/time/clock";
@@ -40,7 +41,7 @@ export function registerAuditCommands(program: Command): void {
         if (options.json) printJson(checkpoints ? { ...report, ok: report.ok && checkpoints.ok, checkpoints: { ...checkpoints, signaturesChecked: verifier !== null } } : report);
         else {
           printReport(report, chain);
-          if (checkpoints) printCheckpointReport(checkpoints, verifier);
+          if (checkpoints) printCheckpointReport(checkpoints, verifier, anchor);
         }
         if (!report.ok || (checkpoints && !checkpoints.ok)) process.exitCode = 1;
       } finally {
@@ -58,10 +59,13 @@ export function registerAuditCommands(program: Command): void {
       const signer = await configuredAuditSigner();
       const database = await openCliDatabase(config, logger);
       try {
-        const checkpoint = await writeCheckpoint(database.prisma(), signer, systemClock);
-        if (options.json) printJson(checkpoint && { sequence: checkpoint.sequence, hash: checkpoint.hash, chains: checkpoint.heads.length, keyId: checkpoint.keyId, createdAt: checkpoint.createdAt.toISOString() });
-        else if (checkpoint) console.log(`Wrote checkpoint ${checkpoint.sequence}:${checkpoint.hash} over ${checkpoint.heads.length} chain${checkpoint.heads.length === 1 ? "" : "s"}, signed by key ${checkpoint.keyId}.`);
-        else console.log("No audit chain head moved since the latest checkpoint, so none was written.");
+        const written = await writeCheckpoint(database.prisma(), signer, systemClock);
+        const checkpoint = written ?? (await latestCheckpoint(database.prisma()));
+        const summary = checkpoint && { sequence: checkpoint.sequence, hash: checkpoint.hash, chains: checkpoint.heads.length, keyId: checkpoint.keyId, createdAt: checkpoint.createdAt.toISOString() };
+        if (options.json) printJson({ written: written !== null, checkpoint: summary });
+        else if (written) console.log(`Wrote checkpoint ${written.sequence}:${written.hash} over ${written.heads.length} chain${written.heads.length === 1 ? "" : "s"}, signed by key ${written.keyId}.`);
+        else if (checkpoint) console.log(`No audit chain head moved since checkpoint ${checkpoint.sequence}:${checkpoint.hash}, so none was written.`);
+        else console.log("There are no audit events yet, so no checkpoint was written.");
       } finally {
         await database.close();
       }
@@ -101,7 +105,14 @@ async function checkpointVerifier(publicKeyFile: string | undefined): Promise<{ 
   }
 }
 
-function printCheckpointReport(report: CheckpointReport, verifier: { source: string } | null): void {
+async function latestCheckpoint(db: Db): Promise<AuditCheckpoint | null> {
+  const [latest] = await sqlOf(db).query<AuditCheckpoint>(
+    `SELECT sequence, heads, "headsDigest", "prevHash", hash, "keyId", signature, "createdAt" FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1`,
+  );
+  return latest ?? null;
+}
+
+function printCheckpointReport(report: CheckpointReport, verifier: { source: string } | null, anchor: CheckpointAnchor | undefined): void {
   if (report.problem) {
     const { sequence, kind, detail } = report.problem;
     console.log(`FAILED checkpoint ${sequence}: ${kind}: ${detail}`);
@@ -114,6 +125,7 @@ function printCheckpointReport(report: CheckpointReport, verifier: { source: str
   const { sequence, hash, createdAt, chains } = report.latest;
   const signatures = verifier ? `signatures checked with ${verifier.source}` : "signatures NOT checked: no key was found, pass --public-key";
   console.log(`Verified ${report.checkpoints} checkpoint${report.checkpoints === 1 ? "" : "s"} (${signatures}). The newest, ${sequence}:${hash} of ${createdAt}, records ${chains} chain head${chains === 1 ? "" : "s"}, all still stored.`);
+  if (anchor) console.log(`Checkpoint ${anchor.sequence} is stored with the expected hash ${anchor.hash}.`);
 }
 
 async function incidentChain(db: Db, reference: string): Promise<string> {

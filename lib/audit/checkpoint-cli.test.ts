@@ -67,7 +67,9 @@ describe("cordon audit checkpoints", () => {
     const match = /^Wrote checkpoint (1:[0-9a-f]{64}) over 2 chains, signed by key (\S+)\.$/m.exec(first.stdout);
     expect(match?.[2]).toBe(signer.keyId);
     anchor = match?.[1] ?? "";
-    expect(second.stdout).toContain("No audit chain head moved since the latest checkpoint");
+    expect(second.stdout.trim()).toBe(`No audit chain head moved since checkpoint ${anchor}, so none was written.`);
+    const json = JSON.parse((await cordon(["audit", "checkpoint", "--json"])).stdout) as { written: boolean; checkpoint: { sequence: number; hash: string; chains: number } };
+    expect(json).toMatchObject({ written: false, checkpoint: { sequence: 1, hash: anchor.slice(2), chains: 2 } });
   });
 
   test("public-key prints the verifying key", async () => {
@@ -79,6 +81,7 @@ describe("cordon audit checkpoints", () => {
     const verified = await cordon(["audit", "verify", "--public-key", path.join(folder, "public.pem"), "--checkpoint", anchor]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain(`Verified 1 checkpoint (signatures checked with ${path.join(folder, "public.pem")}). The newest, ${anchor}`);
+    expect(verified.stdout).toContain(`Checkpoint 1 is stored with the expected hash ${anchor.slice(2)}.`);
   });
 
   test("verify rejects a malformed anchor", async () => {

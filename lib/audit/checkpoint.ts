@@ -213,7 +213,7 @@ export async function verifyCheckpoints(db: Queryable, verifier: AuditVerifier |
   }
 
   if (anchor && !anchorSeen) {
-    const problem: CheckpointProblem = { sequence: anchor.sequence, kind: "anchor_mismatch", detail: `checkpoint ${anchor.sequence} is not stored; checkpoints were deleted` };
+    const problem: CheckpointProblem = { sequence: anchor.sequence, kind: "anchor_mismatch", detail: `checkpoint ${anchor.sequence} is not stored: either checkpoints were deleted, or the anchor names a checkpoint that was never written (the newest stored is ${previous?.sequence ?? "none"})` };
     return { ok: false, checkpoints: read, latest: null, problem };
   }
   if (!previous) return { ok: true, checkpoints: 0, latest: null };

@@ -39,7 +39,7 @@ export function quoteName(name: string): string {
 /** Parses a target identity, which must be a role OID in decimal. */
 export function parseRoleOid(identity: string): string {
   if (!/^[0-9]{1,10}$/.test(identity) || Number(identity) > MAX_OID || Number(identity) === 0) {
-    throw permanent(`target identity ${quoteName(identity)} is not a role OID; look the OID up with resolveRoleIdentity`);
+    throw permanent(`target identity ${quoteName(identity)} is not a role OID; name the role by its OID, which SELECT oid FROM pg_roles WHERE rolname = '<name>' returns`);
   }
   return String(Number(identity));
 }
