@@ -5,7 +5,7 @@ import { cancelAction } from "@/lib/actions/cancel-action";
 import { expireOverdue } from "@/lib/actions/expire-overdue";
 import { ZApprovalBody, ZProposeActionBody, type ProposeActionInput } from "@/lib/actions/schemas";
 import { redeemGrant } from "@/lib/grants/redeem-grant";
-import { ManualClock } from "@/lib/time/clock";
+import { ManualClock, type Clock } from "@/lib/time/clock";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
 import { createClient, createDomain, createIncident, createUser, person, serviceContext, workload } from "@/tests/support/factories";
 import type { Domain, Incident, WorkloadClient } from "@/lib/db/client";
@@ -41,7 +41,7 @@ function proposal(overrides: Partial<ProposeActionInput> = {}) {
 
 const approve = (window = "PT15M") => ZApprovalBody.parse({ decision: "approve", executionWindow: window, reason: "contain now" });
 
-async function propose(clock = new ManualClock(), overrides: Partial<ProposeActionInput> = {}) {
+async function propose(clock: Clock = new ManualClock(), overrides: Partial<ProposeActionInput> = {}) {
   const context = await serviceContext(db.prisma, workload(client), { clock });
   return proposeAction(context, proposal(overrides));
 }
@@ -133,6 +133,23 @@ describe("proposeAction", () => {
     const { action } = await propose(new ManualClock(), { target: { domain: domain.name, identity: "spoof-1", displayName: "svc_\u0435tl" } });
 
     expect(action.target.nameFlags).toContain("mixed_scripts");
+  });
+});
+
+describe("event times", () => {
+  test("follow the chain order through propose, approve and redeem", async () => {
+    // A clock that moves on every reading, so events read at different moments get different times.
+    let tick = Date.parse("2026-02-01T00:00:00.000Z");
+    const clock: Clock = { now: () => new Date((tick += 1)) };
+    const { action } = await propose(clock);
+    await recordApproval(await serviceContext(db.prisma, person(await createUser(db.prisma)), { clock }), action.id, approve());
+    await redeemGrant(await serviceContext(db.prisma, { type: "system", id: "executor" }, { clock }), action.id, action.planHash, "test-worker");
+
+    const events = await db.prisma.auditEvent.findMany({ where: { actionId: action.id }, orderBy: { sequence: "asc" }, select: { eventType: true, occurredAt: true } });
+    const times = events.map((event) => event.occurredAt.getTime());
+
+    expect(events.length).toBeGreaterThan(8);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 });
 

@@ -6,7 +6,7 @@ import { isUniqueViolation, pooledSql, sqlJson, sqlTime, type Sql } from "@/lib/
 import { zodErrors } from "@/lib/http/problem";
 import { ActionAlreadyInEffect, IdempotencyKeyReused, OpenActionExists, PolicyDenied, ValidationFailed } from "@/lib/errors";
 import type { PolicyDecision } from "@/lib/policy/engine";
-import { addSeconds } from "@/lib/time/clock";
+import { addSeconds, stoppedClock } from "@/lib/time/clock";
 import { formatIsoDuration } from "@/lib/time/duration";
 import { hashCanonical, type Json } from "@/lib/util/canonical-json";
 import { ACTION_CATALOGUE, DEFAULT_DECISION_DEADLINE_SECONDS, MAX_DECISION_DEADLINE_SECONDS } from "./catalogue";
@@ -298,9 +298,11 @@ export async function proposeAction(context: ServiceContext, body: ProposeAction
       });
 
       // The decision assertInScope made is the one stored: the request it evaluated is this one.
-      const stored = await recordDecision(tx, context, "propose", target, decision);
+      // Every event of this proposal carries the same time, so the timeline keeps their chain order.
+      const atNow = { ...context, clock: stoppedClock(now) };
+      const stored = await recordDecision(tx, atNow, "propose", target, decision);
       const snapshot = { id: actionId, state: "proposed" as const, version: 0, incidentId: incident.id, domainName: domain.name };
-      await transitionAction(tx, context, snapshot, "pending", {
+      await transitionAction(tx, atNow, snapshot, "pending", {
         data: { requiredApprovals: stored.requiredApprovals, maxExecutionWindowSeconds: stored.maxExecutionWindowSeconds },
       });
       return stored;

@@ -3,7 +3,7 @@ import { auditedSqlTransaction, recordAudit } from "@/lib/audit/trail";
 import { sqlTime, type PgTransaction } from "@/lib/db/sql";
 import { enqueueExecution } from "@/lib/executor/enqueue";
 import { ApprovalExpired, ActionStateConflict, Forbidden, PolicyDenied, SeparationOfDutiesViolation, ValidationFailed } from "@/lib/errors";
-import { addSeconds } from "@/lib/time/clock";
+import { addSeconds, stoppedClock } from "@/lib/time/clock";
 import { formatIsoDuration } from "@/lib/time/duration";
 import { ACTION_CATALOGUE, type ActionKind } from "./catalogue";
 import { actorRef, type ServiceContext } from "./context";
@@ -76,6 +76,8 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
       throw new ActionStateConflict(`action ${action.id} is ${action.state}, not pending, so it takes no decision`, { actionId: action.id, state: action.state });
     }
     const now = context.clock.now();
+    // Every event of this decision carries the same time, so the timeline keeps their chain order.
+    const atNow = { ...context, clock: stoppedClock(now) };
     if (now.getTime() >= action.decisionDeadline.getTime()) {
       throw new ApprovalExpired(`the decision deadline of action ${action.id} passed at ${action.decisionDeadline.toISOString()}`, { actionId: action.id, decisionDeadline: action.decisionDeadline.toISOString() });
     }
@@ -88,7 +90,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
     // approver gets a 422 that names the limit. Policy checks the window again below.
     if (body.decision === "approve") checkWindows(action, body, action.maxExecutionWindowSeconds);
     const operation = body.decision === "approve" ? "approve" : "reject";
-    const decision = await decideAndRecord(tx, context, operation, policyTarget(action), {
+    const decision = await decideAndRecord(tx, atNow, operation, policyTarget(action), {
       ...independence,
       requestedExecutionWindowSeconds: body.decision === "approve" ? body.executionWindow : 0,
     });
@@ -125,7 +127,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
     });
 
     if (body.decision === "reject") {
-      await transitionAction(tx, context, action, "rejected", { reason: body.reason });
+      await transitionAction(tx, atNow, action, "rejected", { reason: body.reason });
       return { recorded: true, grantId: null, denied: null };
     }
 
@@ -138,7 +140,7 @@ export async function recordApproval(context: ServiceContext, actionId: string, 
     // The grant lives for the shortest window any approver of this round chose.
     const window = Math.min(...approvals.map((approval) => approval.executionWindowSeconds ?? body.executionWindow));
     const effectDuration = body.effectDuration ?? action.effectDurationSeconds;
-    await transitionAction(tx, context, action, "approved", {
+    await transitionAction(tx, atNow, action, "approved", {
       data: { effectDurationSeconds: effectDuration, requiredApprovals: required },
       payload: { approvers: approvals.map((approval) => approval.approverId) },
     });

@@ -5,6 +5,7 @@ import type { ServiceContext } from "@/lib/actions/context";
 import { auditedSqlTransaction, recordAudit } from "@/lib/audit/trail";
 import type { WorkloadClient } from "@/lib/db/client";
 import { jsonTime, sqlTime } from "@/lib/db/sql";
+import { stoppedClock } from "@/lib/time/clock";
 import { ActionStateConflict, GrantAlreadyRedeemed, GrantExpired, GrantNotFound, PlanHashMismatch, PolicyDenied } from "@/lib/errors";
 
 export interface RedeemedGrant {
@@ -56,6 +57,8 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
     if (action.state !== "approved") throw new ActionStateConflict(`action ${actionId} is ${action.state}, not approved`, { actionId, state: action.state });
 
     const now = context.clock.now();
+    // Every event of this redemption carries the same time, so the timeline keeps their chain order.
+    const atNow = { ...context, clock: stoppedClock(now) };
     if (now.getTime() >= grant.expiresAt.getTime()) {
       throw new GrantExpired(`the execution window of action ${actionId} closed at ${grant.expiresAt.toISOString()}`, { actionId, grantId: grant.id, expiresAt: grant.expiresAt.toISOString() });
     }
@@ -72,11 +75,11 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
       incidentSeverity: action.incidentSeverity,
       reversible: action.reversible,
     };
-    const decision = await decideAndRecord(tx, context, "execute", target);
+    const decision = await decideAndRecord(tx, atNow, "execute", target);
     // The proposing workload must still be enabled and still be allowed to propose this:
     // a client whose scope was narrowed or which was disabled after a compromise must not
     // have its earlier proposals executed.
-    const scope = requester ? await decideAndRecord(tx, { ...context, actor: { type: "workload", client: requester } }, "propose", target) : null;
+    const scope = requester ? await decideAndRecord(tx, { ...atNow, actor: { type: "workload", client: requester } }, "propose", target) : null;
     const denial =
       decision.effect === "deny"
         ? decision
@@ -86,7 +89,7 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
             ? scope
             : null;
     if (denial) {
-      await transitionAction(tx, context, action, "denied", { reason: `policy denies execution: ${denial.reasons.join(" ")}`.trim() });
+      await transitionAction(tx, atNow, action, "denied", { reason: `policy denies execution: ${denial.reasons.join(" ")}`.trim() });
       return { grant: null, denied: { reasons: denial.reasons, policies: denial.determiningPolicies } };
     }
 
@@ -106,7 +109,7 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
       correlationId: context.correlationId ?? context.requestId,
       payload: { grantId: grant.id, planHash },
     });
-    await transitionAction(tx, context, action, "executing");
+    await transitionAction(tx, atNow, action, "executing");
     return { grant: { id: grant.id, actionId, planHash, expiresAt: grant.expiresAt, redeemedAt: now }, denied: null };
   });
 

@@ -5,6 +5,15 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/**
+ * A clock stopped at `time`. A transaction reads its time once and gives every event it
+ * records that time, so the timeline, which orders by time, shows them in chain order.
+ */
+export function stoppedClock(time: Date): Clock {
+  const fixed = time.getTime();
+  return { now: () => new Date(fixed) };
+}
+
 /** A clock that only moves when told to; for tests. */
 export class ManualClock implements Clock {
   private current: number;
