@@ -4,6 +4,7 @@ import { recordApproval } from "@/lib/actions/record-approval";
 import { cancelAction } from "@/lib/actions/cancel-action";
 import { expireOverdue } from "@/lib/actions/expire-overdue";
 import { ZApprovalBody, ZProposeActionBody, type ProposeActionInput } from "@/lib/actions/schemas";
+import { loadTimeline } from "@/lib/audit/timeline";
 import { redeemGrant } from "@/lib/grants/redeem-grant";
 import { ManualClock, type Clock } from "@/lib/time/clock";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/database";
@@ -136,8 +137,8 @@ describe("proposeAction", () => {
   });
 });
 
-describe("event times", () => {
-  test("follow the chain order through propose, approve and redeem", async () => {
+describe("audit events of one action", () => {
+  test("keep chain order in time through propose, approve and redeem", async () => {
     // A clock that moves on every reading, so events read at different moments get different times.
     let tick = Date.parse("2026-02-01T00:00:00.000Z");
     const clock: Clock = { now: () => new Date((tick += 1)) };
@@ -150,6 +151,18 @@ describe("event times", () => {
 
     expect(events.length).toBeGreaterThan(8);
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  test("mark the requester's re-check before execution", async () => {
+    const { action } = await propose();
+    await recordApproval(await serviceContext(db.prisma, person(await createUser(db.prisma)), { clock: new ManualClock() }), action.id, approve());
+    await redeemGrant(await serviceContext(db.prisma, { type: "system", id: "executor" }, { clock: new ManualClock() }), action.id, action.planHash, "test-worker");
+
+    const decisions = await db.prisma.auditEvent.findMany({ where: { actionId: action.id, eventType: "policy.decided" }, orderBy: { sequence: "asc" } });
+    const purposes = decisions.map((event) => (event.payload as { operation: string; purpose?: string }).purpose ?? null);
+    expect(purposes).toEqual([null, null, null, "requester_recheck"]);
+    const items = (await loadTimeline(db.prisma, incident.id, { limit: 200 })).items.filter((item) => item.actionId === action.id && item.eventType === "policy.decided");
+    expect(items.at(-1)?.summary).toMatch(/^Policy confirmed that .+ may propose this action, checked before execution \(workload-may-propose\)$/);
   });
 });
 

@@ -41,6 +41,12 @@ export interface RecordedDecision extends PolicyDecision {
   id: string;
 }
 
+/**
+ * Why a decision was made when its operation alone does not say: `requester_recheck` is the
+ * check, just before execution, that the proposing workload may still propose the action.
+ */
+export type DecisionPurpose = "requester_recheck";
+
 type DecisionContext = Pick<ServiceContext, "clock" | "actor" | "policies" | "correlationId" | "requestId">;
 
 const NO_CHECKS: PolicyCheckContext = { isProposer: false, ownsProposingWorkload: false, requestedExecutionWindowSeconds: 0 };
@@ -68,7 +74,14 @@ const INSERT_DECISION = `
   VALUES ($1::uuid, $2::uuid, $3::text, $4::"ActorType", $5::text, $6::"PolicyEffect", $7::text[], $8::integer, $9::integer, $10::text[], $11::timestamp(3))`;
 
 /** Stores a decision made by `decide` with the policies that made it, plus its audit event, in the caller's transaction. */
-export async function recordDecision(tx: Queryable, context: DecisionContext, operation: PolicyOperation, target: PolicyTarget, decision: PolicyDecision): Promise<RecordedDecision> {
+export async function recordDecision(
+  tx: Queryable,
+  context: DecisionContext,
+  operation: PolicyOperation,
+  target: PolicyTarget,
+  decision: PolicyDecision,
+  purpose?: DecisionPurpose,
+): Promise<RecordedDecision> {
   const id = randomUUID();
   const actor = actorRef(context.actor);
   const now = context.clock.now();
@@ -101,6 +114,7 @@ export async function recordDecision(tx: Queryable, context: DecisionContext, op
       requiredApprovals: decision.requiredApprovals,
       maxExecutionWindowSeconds: decision.maxExecutionWindowSeconds,
       flags: decision.flags,
+      ...(purpose ? { purpose } : {}),
     },
   });
   return { ...decision, id };
@@ -116,6 +130,7 @@ export async function decideAndRecord(
   operation: PolicyOperation,
   target: PolicyTarget,
   checks: PolicyCheckContext = NO_CHECKS,
+  purpose?: DecisionPurpose,
 ): Promise<RecordedDecision> {
-  return recordDecision(tx, context, operation, target, decide(context, operation, target, checks));
+  return recordDecision(tx, context, operation, target, decide(context, operation, target, checks), purpose);
 }

@@ -241,6 +241,9 @@ function summarise(eventType: string, payload: Json, actor: string): string {
     case "policy.decided": {
       const policies = member(payload, "policies");
       const named = Array.isArray(policies) && policies.length > 0 ? ` (${policies.filter((policy) => typeof policy === "string").join(", ")})` : "";
+      if (field("purpose") === "requester_recheck") {
+        return `Policy ${field("effect") === "allow" ? "confirmed" : "no longer allows"} that ${actor} may propose this action, checked before execution${named}`;
+      }
       return `Policy ${field("effect") === "allow" ? "allowed" : "denied"} ${field("operation") ?? "the request"}${named}`;
     }
     case "approval.recorded": {

@@ -79,7 +79,7 @@ export async function redeemGrant(context: ServiceContext, actionId: string, pla
     // The proposing workload must still be enabled and still be allowed to propose this:
     // a client whose scope was narrowed or which was disabled after a compromise must not
     // have its earlier proposals executed.
-    const scope = requester ? await decideAndRecord(tx, { ...atNow, actor: { type: "workload", client: requester } }, "propose", target) : null;
+    const scope = requester ? await decideAndRecord(tx, { ...atNow, actor: { type: "workload", client: requester } }, "propose", target, undefined, "requester_recheck") : null;
     const denial =
       decision.effect === "deny"
         ? decision
