@@ -94,7 +94,7 @@ export function CredentialPanel({ review, person }: { review: ReviewModel; perso
   const mutation = useRevealCredential(review.action.id);
   const [removed, setRemoved] = useState(false);
   const introId = useId();
-  const offer = credentialOffer(person, review.action, { now, round: review.drift.count });
+  const offer = credentialOffer(person, review.action, { now, round: review.drift.count, waiting: review.credentialWaiting });
 
   if (offer.kind === "none") return null;
 
@@ -115,6 +115,8 @@ export function CredentialPanel({ review, person }: { review: ReviewModel; perso
         }}
       />
     );
+  } else if (offer.kind === "already_shown") {
+    body = <p className="text-sm">An approver already viewed the new password, and Cordon shows it only once. The incident timeline records who viewed it.</p>;
   } else if (offer.kind === "window_passed") {
     body = (
       <p className="text-sm">

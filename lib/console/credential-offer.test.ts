@@ -41,7 +41,7 @@ const now = Date.parse(FINISHED) + MINUTE;
 
 describe("credentialOffer", () => {
   test("offers the reveal to the approver until start plus 10 minutes", () => {
-    expect(credentialOffer(approver, action(), { now, round: 0 })).toEqual({ kind: "available", revealBefore: "2026-03-01T10:10:00.000Z" });
+    expect(credentialOffer(approver, action(), { now, round: 0, waiting: true })).toEqual({ kind: "available", revealBefore: "2026-03-01T10:10:00.000Z" });
   });
 
   test.each([
@@ -54,19 +54,26 @@ describe("credentialOffer", () => {
     ["an apply that found the change in effect", approver, action({ executions: [execution({ outcome: "already_in_effect" })] })],
     ["a revert only", approver, action({ executions: [execution({ operation: "revert" })] })],
   ])("offers nothing for %s", (_case, person, input, round = 0) => {
-    expect(credentialOffer(person, input, { now, round })).toEqual({ kind: "none" });
+    expect(credentialOffer(person, input, { now, round, waiting: true })).toEqual({ kind: "none" });
   });
 
   test("reports the window closed 10 minutes after the finish", () => {
     const closed = Date.parse(FINISHED) + 10 * MINUTE;
 
-    expect(credentialOffer(approver, action(), { now: closed - 1, round: 0 }).kind).toBe("available");
-    expect(credentialOffer(approver, action(), { now: closed, round: 0 })).toEqual({ kind: "window_passed", rotatedAt: STARTED });
+    expect(credentialOffer(approver, action(), { now: closed - 1, round: 0, waiting: true }).kind).toBe("available");
+    expect(credentialOffer(approver, action(), { now: closed, round: 0, waiting: true })).toEqual({ kind: "window_passed", rotatedAt: STARTED });
+  });
+
+  test("reports a credential an approver already viewed", () => {
+    const closed = Date.parse(FINISHED) + 10 * MINUTE;
+
+    expect(credentialOffer(approver, action(), { now, round: 0, waiting: false })).toEqual({ kind: "already_shown" });
+    expect(credentialOffer(approver, action(), { now: closed, round: 0, waiting: false })).toEqual({ kind: "window_passed", rotatedAt: STARTED });
   });
 
   test("uses the last apply that set a password", () => {
     const executions = [execution({ id: "e-1", startedAt: STARTED }), execution({ id: "e-2", attempt: 2, outcome: "already_in_effect", startedAt: "2026-03-01T10:05:00.000Z", finishedAt: "2026-03-01T10:05:01.000Z" })];
 
-    expect(credentialOffer(approver, action({ executions }), { now, round: 0 })).toEqual({ kind: "available", revealBefore: "2026-03-01T10:10:00.000Z" });
+    expect(credentialOffer(approver, action({ executions }), { now, round: 0, waiting: true })).toEqual({ kind: "available", revealBefore: "2026-03-01T10:10:00.000Z" });
   });
 });

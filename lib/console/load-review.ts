@@ -2,6 +2,7 @@ import { ACTION_CATALOGUE, type ActionKind } from "@/lib/actions/catalogue";
 import { loadActionView, type ActionView } from "@/lib/actions/read-action";
 import { AuditEventType } from "@/lib/audit/event-types";
 import { getPrisma, type Db } from "@/lib/db/client";
+import { sqlOf, sqlTime } from "@/lib/db/sql";
 import { NotFound } from "@/lib/errors";
 import { parseIsoDuration } from "@/lib/time/duration";
 import { parseEvidence, parseLinks, parseScopeDiff, sourceUrl, type EvidenceItem, type ReviewLink, type ScopeDiffView } from "./review-shapes";
@@ -31,6 +32,8 @@ export interface ReviewModel {
   drift: { count: number; lastAt: string | null };
   /** Upper bounds for the approve form, in seconds. */
   limits: { maxExecutionWindowSeconds: number; maxEffectDurationSeconds: number };
+  /** Whether a rotated credential of this action still waits to be viewed; never the value. */
+  credentialWaiting: boolean;
 }
 
 /** Loads one action with its incident, drift history and decision limits; throws NotFound. */
@@ -46,6 +49,7 @@ export async function loadReview(id: string, options: { db?: Db } = {}): Promise
   ]);
   if (!incident) throw new NotFound(`incident ${action.incidentId} of action ${id} not found`, { actionId: id });
 
+  const credentialWaiting = action.kind === "rotate_credential" && (await credentialIsWaiting(db, id));
   const spec = ACTION_CATALOGUE[action.kind as ActionKind];
   return {
     action,
@@ -66,5 +70,11 @@ export async function loadReview(id: string, options: { db?: Db } = {}): Promise
       maxExecutionWindowSeconds: parseIsoDuration(action.clocks.maxExecutionWindow) ?? spec.maxExecutionWindowSeconds,
       maxEffectDurationSeconds: spec.reversible ? spec.maxEffectDurationSeconds : 0,
     },
+    credentialWaiting,
   };
+}
+
+async function credentialIsWaiting(db: Db, actionId: string): Promise<boolean> {
+  const rows = await sqlOf(db).query(`SELECT 1 FROM delivered_secrets WHERE "actionId" = $1::uuid AND "expiresAt" > $2::timestamp(3) LIMIT 1`, [actionId, sqlTime(new Date())]);
+  return rows.length > 0;
 }
