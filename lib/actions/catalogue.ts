@@ -49,7 +49,7 @@ export const ZDisableAccountParameters = z
 export const ZRotateCredentialParameters = z
   .object({
     /**
-     * Where the new secret goes. `approver` shows it once, in the console, to a person who
+     * Destination of the new secret. `approver` shows it once, in the console, to a person who
      * approved the action. Cordon has no other destination (a vault, a CI secret store) yet, so
      * no other value is accepted.
      */

@@ -42,7 +42,7 @@ export interface RecordedDecision extends PolicyDecision {
 }
 
 /**
- * Why a decision was made when its operation alone does not say: `requester_recheck` is the
+ * Reason for a decision that its operation alone does not show. `requester_recheck` is the
  * check, just before execution, that the proposing workload may still propose the action.
  */
 export type DecisionPurpose = "requester_recheck";

@@ -175,9 +175,10 @@ interface Round {
 }
 
 /**
- * Approvals are counted per round; a drift that returns the action to pending starts a new
- * one. Reads the round, whether this person already decided in it, and its approvals. Call it
- * after lockAction: a statement that starts after the lock sees every decision committed before.
+ * Reads the current approval round, whether this person already decided in it, and its
+ * approvals. A drift that returns the action to pending starts a new round. Call it after
+ * lockAction, because only a statement that starts after the lock reads every decision
+ * committed before it.
  */
 async function currentRound(tx: PgTransaction, actionId: string, approverId: string): Promise<Round> {
   const [row] = await tx.query<Round>(CURRENT_ROUND, [actionId, approverId]);

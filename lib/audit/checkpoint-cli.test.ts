@@ -52,12 +52,12 @@ async function appendEvents(incidentId: string, count: number): Promise<void> {
 }
 
 describe("cordon audit checkpoints", () => {
-  const kept = randomUUID();
+  const intactChain = randomUUID();
   const victim = randomUUID();
   let anchor = "";
 
   test("checkpoint writes a signed checkpoint once", async () => {
-    await appendEvents(kept, 2);
+    await appendEvents(intactChain, 2);
     await appendEvents(victim, 3);
 
     const first = await cordon(["audit", "checkpoint"]);

@@ -34,7 +34,7 @@ export type CheckpointProblemKind =
 
 /**
  * A checkpoint was not written, because signing the current heads would hide a problem: the
- * chains no longer match the latest checkpoint, or this process holds another signing key.
+ * chains no longer match the latest checkpoint, or this process signs with another key.
  */
 export class CheckpointRefused extends Error {
   override readonly name = "CheckpointRefused";

@@ -20,9 +20,9 @@ type OfferAction = Pick<ActionView, "kind" | "state" | "approvals" | "executions
 /**
  * Decides whether the review page offers to reveal a rotated credential. It offers it only for
  * a rotate_credential action that succeeded, to a person with the approver role who approved
- * it in the current round `round`, as the secret route checks. `waiting` says whether the store
- * still has the secret; once an approver viewed it, the page says so instead of offering it. The store starts its 10-minute
- * pickup window when apply returns, between the execution's start and finish. So a secret
+ * it in the current round `round`, as the secret route checks. `waiting` is true while the store
+ * still has the secret. Once an approver viewed it, the page reports that instead of the offer.
+ * The store starts its 10-minute pickup window when apply returns, between the execution's start and finish. So a secret
  * that was not taken is still stored before start + 10 minutes and gone after finish + 10
  * minutes. The route decides in the end, and this only shapes the page.
  */

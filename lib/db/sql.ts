@@ -4,10 +4,10 @@ import type { Db, PrismaClient } from "./client";
 
 /**
  * Plain SQL with positional parameters. The lifecycle's hot path (propose, approve, redeem)
- * runs on it directly over node-postgres, because a Prisma 7 query cost three to four times the
- * CPU of the same statement sent by `pg` (measured on the machine in docs/benchmarks.md), and
- * that CPU was most of an action's cost. Other callers pass a Prisma transaction, and the same
- * statements run through `$queryRawUnsafe`.
+ * runs on it directly over node-postgres. On the machine in docs/benchmarks.md, a Prisma 7
+ * query cost three to four times the CPU of the same statement sent by `pg`, and that CPU was
+ * most of an action's cost. Other callers pass a Prisma transaction, and the same statements
+ * run through `$queryRawUnsafe`.
  *
  * Parameters are strings, numbers, booleans, null or arrays of strings. Callers send instants
  * as ISO 8601 text (see `sqlTime`) and JSON as text cast with `::jsonb`, so both drivers send

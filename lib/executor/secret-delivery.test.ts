@@ -104,12 +104,12 @@ describe("rotate_credential through the executor", () => {
     expect(execution).toMatchObject({ status: "succeeded", outcome: "applied", verified: true });
     expect(await takeFromStore(crypto.randomUUID())).toBeNull();
     const sealed = await db.query<{ sealed: string }>(`SELECT sealed FROM delivered_secrets WHERE "executionId" = $1`, [execution.id]);
-    const taken = await takeFromStore(action.id);
-    expect(taken?.executionId).toBe(execution.id);
-    expect(taken?.secret.label).toBe(`new password of PostgreSQL role ${MANAGED_ROLE}`);
+    const handedOver = await takeFromStore(action.id);
+    expect(handedOver?.executionId).toBe(execution.id);
+    expect(handedOver?.secret.label).toBe(`new password of PostgreSQL role ${MANAGED_ROLE}`);
     expect(await takeFromStore(action.id)).toBeNull();
 
-    const value = taken?.secret.value ?? "";
+    const value = handedOver?.secret.value ?? "";
     expect(sealed.rows).toHaveLength(1);
     for (const encoding of ["utf8", "base64", "base64url", "hex"] as const) {
       expect(sealed.rows[0]?.sealed).not.toContain(Buffer.from(value).toString(encoding));
@@ -151,9 +151,9 @@ describe("DeliveredSecretStore", () => {
     const delivered = await deliveredExecution(store);
     const otherProcess = new DeliveredSecretStore(db.prisma, async () => deriveDeliveryKey("executor-tests-delivery-key-0123456789abcdef"));
 
-    const taken = await takeFromStore(delivered.actionId, otherProcess);
+    const handedOver = await takeFromStore(delivered.actionId, otherProcess);
 
-    expect(taken?.secret.value).toBe(delivered.value);
+    expect(handedOver?.secret.value).toBe(delivered.value);
   });
 
   test("rejects another key and keeps the secret", async () => {

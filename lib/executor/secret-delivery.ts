@@ -173,7 +173,7 @@ export class DeliveredSecretStore {
 
 /**
  * Deletes the secrets whose pickup window has ended and records `credential.discarded` for
- * each, in the same transaction, so the incident shows that nobody received the new value.
+ * each, in the same transaction, so the incident shows that no approver received the new value.
  * Returns how many were discarded.
  */
 export async function discardExpiredSecrets(context: ServiceContext): Promise<number> {

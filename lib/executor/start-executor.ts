@@ -192,7 +192,7 @@ async function sweepOnce(deps: ExecutorDeps, graceSeconds: number): Promise<void
     const expired = await expireOverdue(context);
     if (expired.expiredUndecided + expired.expiredUnexecuted > 0) deps.logger.info(expired, "expired overdue actions");
     const discarded = await discardExpiredSecrets(context);
-    if (discarded > 0) deps.logger.info({ discarded }, "discarded rotated credentials that nobody viewed in their pickup window");
+    if (discarded > 0) deps.logger.info({ discarded }, "discarded rotated credentials whose pickup window ended before an approver viewed them");
   } catch (error) {
     deps.logger.error({ err: error }, "expiry sweep failed; it runs again at the next interval");
   }

@@ -48,19 +48,19 @@ export async function takeDeliveredSecret(context: ServiceContext, actionId: str
   // requests cannot both receive it. If the audit event cannot be written, the deletion rolls
   // back and the secret waits for another try.
   const delivered = await auditedTransaction(context.db, async (tx) => {
-    let taken: TakenSecrets;
+    let secrets: TakenSecrets;
     try {
-      taken = await store.take(tx, action.id);
+      secrets = await store.take(tx, action.id);
     } catch (error) {
       if (error instanceof DeliveredSecretUnreadable) context.logger.error({ actionId: action.id, reason: error.message }, "a delivered credential could not be decrypted");
       throw error;
     }
-    const newest = taken.delivered;
+    const newest = secrets.delivered;
     if (!newest) throw new NotFound(NOTHING_WAITING, { actionId });
 
     const shared = { occurredAt: context.clock.now(), actionId: action.id, incidentId: action.incidentId, domain: action.domain.name, correlationId: context.correlationId ?? context.requestId };
     await recordAudit(tx, { ...shared, actor: actorRef(actor), eventType: CREDENTIAL_DELIVERED_EVENT, payload: { executionId: newest.executionId, label: newest.secret.label } });
-    for (const discarded of taken.discarded) {
+    for (const discarded of secrets.discarded) {
       await recordAudit(tx, { ...shared, actor: { type: "system", id: "cordon" }, eventType: CREDENTIAL_DISCARDED_EVENT, payload: discarded });
     }
     return newest;

@@ -6,7 +6,7 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /**
- * A clock stopped at `time`. A transaction reads its time once and gives every event it
+ * Returns a clock stopped at `time`. A transaction reads its time once and gives every event it
  * records that time, so the timeline, which orders by time, shows them in chain order.
  */
 export function stoppedClock(time: Date): Clock {
